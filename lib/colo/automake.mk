@@ -1,0 +1,19 @@
+# COLO proxy overlay, included by OVS's Makefile.am (ovs-patches/ adds the
+# include).  Paths are relative to the OVS tree, into which build-aux/ovs-tree
+# copies lib/colo/, vswitchd/colo*, tests/colo* and tests/test-colo*.
+
+lib_libopenvswitch_la_SOURCES += \
+	lib/colo/colo-config.c \
+	lib/colo/colo-config.h \
+	lib/colo/colo-stats.h
+
+vswitchd_ovs_vswitchd_SOURCES += \
+	vswitchd/colo-ctl.c \
+	vswitchd/colo-ctl.h
+
+tests_ovstest_SOURCES += \
+	tests/test-colo-config.c
+
+TESTSUITE_AT += tests/colo.at
+
+EXTRA_DIST += lib/colo/automake.mk

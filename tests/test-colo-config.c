@@ -1,0 +1,105 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit tests of lib/colo/colo-config.c, driven by tests/colo.at:
+ *
+ *   ovstest test-colo-config options [KEY=VALUE]...
+ *       parses the options, prints them or the error (exit status 1)
+ *   ovstest test-colo-config modes
+ *       checks that every mode name round-trips */
+
+#include <config.h>
+#undef NDEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "colo/colo-config.h"
+#include "command-line.h"
+#include "openvswitch/dynamic-string.h"
+#include "ovstest.h"
+#include "smap.h"
+#include "util.h"
+
+static void
+test_options(struct ovs_cmdl_context *ctx)
+{
+    struct smap smap = SMAP_INITIALIZER(&smap);
+    struct colo_options options, defaults;
+
+    for (int i = 1; i < ctx->argc; i++) {
+        const char *eq = strchr(ctx->argv[i], '=');
+
+        if (!eq) {
+            ovs_fatal(0, "%s: argument must be KEY=VALUE", ctx->argv[i]);
+        }
+        smap_add_nocopy(&smap, xmemdup0(ctx->argv[i], eq - ctx->argv[i]),
+                        xstrdup(eq + 1));
+    }
+
+    char *error = colo_options_parse(&smap, &options);
+    smap_destroy(&smap);
+    colo_options_init(&defaults);
+    if (error) {
+        /* A rejected configuration leaves nothing half applied. */
+        ovs_assert(colo_options_equal(&options, &defaults));
+        printf("error: %s\n", error);
+        free(error);
+        exit(1);
+    }
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    colo_options_format(&options, &s);
+    fputs(ds_cstr(&s), stdout);
+    ds_destroy(&s);
+}
+
+static void
+test_modes(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const char *const names[] = {
+        "disabled", "primary", "secondary", "failover",
+    };
+    enum colo_mode mode;
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        ovs_assert(colo_mode_from_string(names[i], &mode));
+        ovs_assert(!strcmp(colo_mode_to_string(mode), names[i]));
+    }
+    ovs_assert(!colo_mode_from_string("Primary", &mode));
+    ovs_assert(!colo_mode_from_string("", &mode));
+    ovs_assert(!strcmp(colo_mode_to_string(99), "<invalid>"));
+}
+
+static const struct ovs_cmdl_command commands[] = {
+    {"options", "[KEY=VALUE]...", 0, INT_MAX, test_options, OVS_RO},
+    {"modes", NULL, 0, 0, test_modes, OVS_RO},
+    {NULL, NULL, 0, 0, NULL, OVS_RO},
+};
+
+static void
+test_colo_config_main(int argc, char *argv[])
+{
+    struct ovs_cmdl_context ctx = {
+        .argc = argc - 1,
+        .argv = argv + 1,
+    };
+
+    set_program_name(argv[0]);
+    ovs_cmdl_run_command(&ctx, commands);
+}
+
+OVSTEST_REGISTER("test-colo-config", test_colo_config_main);

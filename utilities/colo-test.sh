@@ -1,0 +1,13 @@
+#!/bin/bash
+# colo-test.sh -- installs and builds what is missing, then runs the tests:
+# our autotests (tests/colo.at), the upstream OVS suites our patches touch,
+# and the check that ovs-patches/ matches the prepared OVS tree.
+#
+# Extra arguments go to autotest, e.g.: utilities/colo-test.sh -k colo -v
+set -e
+. "$(dirname "$0")/colo-bootstrap.sh"
+colo_bootstrap
+
+cd "$colo_top"
+make check-patches
+make check TESTSUITEFLAGS="-j$(nproc) $*"

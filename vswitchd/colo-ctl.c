@@ -1,0 +1,571 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "colo-ctl.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "colo/colo-config.h"
+#include "colo/colo-stats.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "smap.h"
+#include "timeval.h"
+#include "unixctl.h"
+#include "util.h"
+#include "uuid.h"
+#include "lib/vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(colo_ctl);
+
+/* How often, in milliseconds, changed statistics are written to OVSDB. */
+#define COLO_STATS_INTERVAL 1000
+
+/* A COLO pair: one row of the COLO table, validated. */
+struct colo_ctl_pair {
+    struct hmap_node node;      /* In 'all_pairs', hashed on 'name'. */
+    char *name;                 /* The row's "name" (immutable). */
+    struct uuid row_uuid;       /* The row's UUID. */
+
+    /* Configuration in effect.  When 'error' is nonnull the row failed
+     * validation, the pair is inactive and only 'mode' is meaningful. */
+    enum colo_mode mode;
+    struct colo_options options;
+    char *channel;              /* Channel interface name, or NULL. */
+    char *bridge;               /* Bridge holding 'channel', or NULL. */
+    char *error;                /* Why the row was rejected, or NULL. */
+
+    struct colo_stats stats;    /* Counters of the pair's decisions. */
+};
+
+/* All pairs, one per COLO row.  Main thread only. */
+static struct hmap all_pairs = HMAP_INITIALIZER(&all_pairs);
+
+/* IDL sequence number at the last reconfiguration. */
+static unsigned int idl_seqno;
+
+/* Transaction that publishes status and statistics, while it is in flight,
+ * and when the next statistics update is due. */
+static struct ovsdb_idl_txn *publish_txn;
+static long long int next_stats_publish = LLONG_MIN;
+
+static unixctl_cb_func colo_ctl_unixctl_show;
+
+/* Initializes the module: registers interest in the COLO table's columns
+ * that ovs-vswitchd writes (so that its own writes do not look like new
+ * configuration) and the unixctl commands. */
+void
+colo_ctl_init(struct ovsdb_idl *idl)
+{
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_status);
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_statistics);
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_request);
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_reason);
+    ovsdb_idl_omit(idl, &ovsrec_colo_col_external_ids);
+
+    unixctl_command_register("colo/show", "[pair]", 0, 1,
+                             colo_ctl_unixctl_show, idl);
+}
+
+static struct colo_ctl_pair *
+colo_ctl_pair_find(const char *name)
+{
+    struct colo_ctl_pair *pair;
+
+    HMAP_FOR_EACH_WITH_HASH (pair, node, hash_string(name, 0), &all_pairs) {
+        if (!strcmp(pair->name, name)) {
+            return pair;
+        }
+    }
+    return NULL;
+}
+
+static struct colo_ctl_pair *
+colo_ctl_pair_create(const char *name)
+{
+    struct colo_ctl_pair *pair = xzalloc(sizeof *pair);
+
+    pair->name = xstrdup(name);
+    colo_options_init(&pair->options);
+    hmap_insert(&all_pairs, &pair->node, hash_string(name, 0));
+    return pair;
+}
+
+static void
+colo_ctl_pair_destroy(struct colo_ctl_pair *pair)
+{
+    if (pair) {
+        VLOG_INFO("COLO pair %s: removed", pair->name);
+        hmap_remove(&all_pairs, &pair->node);
+        free(pair->name);
+        free(pair->channel);
+        free(pair->bridge);
+        free(pair->error);
+        free(pair);
+    }
+}
+
+/* Fills 'iface_bridges' with a map from the name of every interface
+ * attached to a bridge to that bridge's name (not copied). */
+static void
+map_interfaces_to_bridges(struct ovsdb_idl *idl, struct shash *iface_bridges)
+{
+    const struct ovsrec_bridge *br;
+
+    OVSREC_BRIDGE_FOR_EACH (br, idl) {
+        for (size_t i = 0; i < br->n_ports; i++) {
+            const struct ovsrec_port *port = br->ports[i];
+
+            for (size_t j = 0; j < port->n_interfaces; j++) {
+                shash_add_once(iface_bridges, port->interfaces[j]->name,
+                               br->name);
+            }
+        }
+    }
+}
+
+/* The configuration of one row, as validated by colo_ctl_validate(). */
+struct colo_ctl_config {
+    enum colo_mode mode;
+    struct colo_options options;
+    const char *channel;        /* Row's channel, or NULL. */
+    const char *bridge;         /* Bridge holding 'channel', or NULL. */
+};
+
+/* Validates 'row' into 'cfg'.  'iface_bridges' maps attached interfaces to
+ * bridges; 'channels' maps the channels claimed by the rows validated before
+ * this one to their pairs' names, and gets this row's channel if it is
+ * valid.  Returns NULL if 'row' is valid, otherwise a malloc'd message that
+ * starts with the name of the column at fault. */
+static char *
+colo_ctl_validate(const struct ovsrec_colo *row,
+                  const struct shash *iface_bridges, struct shash *channels,
+                  struct colo_ctl_config *cfg)
+{
+    cfg->mode = COLO_MODE_DISABLED;
+    cfg->channel = row->channel;
+    cfg->bridge = NULL;
+    colo_options_init(&cfg->options);
+
+    if (row->mode && !colo_mode_from_string(row->mode, &cfg->mode)) {
+        return xasprintf("mode: unknown mode \"%s\"", row->mode);
+    }
+
+    char *error = colo_options_parse(&row->options, &cfg->options);
+    if (error) {
+        return error;
+    }
+
+    if (cfg->mode == COLO_MODE_DISABLED) {
+        if (row->channel) {
+            cfg->bridge = shash_find_data(iface_bridges, row->channel);
+        }
+        return NULL;
+    }
+    if (!row->channel) {
+        return xasprintf("channel: required in mode %s",
+                         colo_mode_to_string(cfg->mode));
+    }
+    cfg->bridge = shash_find_data(iface_bridges, row->channel);
+    if (!cfg->bridge) {
+        return xasprintf("channel: no interface named \"%s\" on any bridge",
+                         row->channel);
+    }
+    const char *owner = shash_find_data(channels, row->channel);
+    if (owner) {
+        return xasprintf("channel: interface \"%s\" is already the channel "
+                         "of pair \"%s\"", row->channel, owner);
+    }
+    shash_add(channels, row->channel, row->name);
+    return NULL;
+}
+
+static bool
+nullable_string_equal(const char *a, const char *b)
+{
+    return a ? b && !strcmp(a, b) : !b;
+}
+
+static void
+replace_string(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = nullable_xstrdup(src);
+}
+
+/* Makes 'pair' take on 'cfg' (if 'error' is NULL) or become inactive with
+ * 'error' (which it takes ownership of), logging what changed. */
+static void
+colo_ctl_pair_apply(struct colo_ctl_pair *pair,
+                    const struct colo_ctl_config *cfg, char *error)
+{
+    if (error) {
+        if (!nullable_string_equal(pair->error, error)) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+            VLOG_WARN_RL(&rl, "COLO pair %s: invalid configuration, pair "
+                         "inactive: %s", pair->name, error);
+        }
+        free(pair->error);
+        pair->error = error;
+        pair->mode = cfg->mode;
+        replace_string(&pair->channel, NULL);
+        replace_string(&pair->bridge, NULL);
+        return;
+    }
+
+    bool changed = (pair->error
+                    || pair->mode != cfg->mode
+                    || !nullable_string_equal(pair->channel, cfg->channel)
+                    || !nullable_string_equal(pair->bridge, cfg->bridge)
+                    || !colo_options_equal(&pair->options, &cfg->options));
+    free(pair->error);
+    pair->error = NULL;
+    pair->mode = cfg->mode;
+    pair->options = cfg->options;
+    replace_string(&pair->channel, cfg->channel);
+    replace_string(&pair->bridge, cfg->bridge);
+    if (changed) {
+        VLOG_INFO("COLO pair %s: mode %s, channel %s, bridge %s",
+                  pair->name, colo_mode_to_string(pair->mode),
+                  pair->channel ? pair->channel : "(none)",
+                  pair->bridge ? pair->bridge : "(none)");
+    }
+}
+
+static int
+compare_rows_by_name(const void *a_, const void *b_)
+{
+    const struct ovsrec_colo *const *a = a_;
+    const struct ovsrec_colo *const *b = b_;
+
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Reads every COLO row and brings 'all_pairs' in line with them.  Rows are
+ * visited in name order, so that when two rows conflict the same one is
+ * always rejected. */
+static void
+colo_ctl_reconfigure(struct ovsdb_idl *idl)
+{
+    struct shash iface_bridges = SHASH_INITIALIZER(&iface_bridges);
+    struct shash channels = SHASH_INITIALIZER(&channels);
+    const struct ovsrec_colo **rows = NULL;
+    size_t n_rows = 0, allocated_rows = 0;
+    const struct ovsrec_colo *row;
+
+    map_interfaces_to_bridges(idl, &iface_bridges);
+    OVSREC_COLO_FOR_EACH (row, idl) {
+        if (n_rows >= allocated_rows) {
+            rows = x2nrealloc(rows, &allocated_rows, sizeof *rows);
+        }
+        rows[n_rows++] = row;
+    }
+    if (n_rows) {
+        qsort(rows, n_rows, sizeof *rows, compare_rows_by_name);
+    }
+
+    struct hmap old_pairs = HMAP_INITIALIZER(&old_pairs);
+    hmap_swap(&old_pairs, &all_pairs);
+    for (size_t i = 0; i < n_rows; i++) {
+        struct colo_ctl_config cfg;
+        char *error;
+
+        row = rows[i];
+        struct colo_ctl_pair *pair = NULL;
+        uint32_t hash = hash_string(row->name, 0);
+        HMAP_FOR_EACH_WITH_HASH (pair, node, hash, &old_pairs) {
+            if (!strcmp(pair->name, row->name)) {
+                break;
+            }
+        }
+        if (pair) {
+            hmap_remove(&old_pairs, &pair->node);
+            hmap_insert(&all_pairs, &pair->node, hash);
+        } else {
+            pair = colo_ctl_pair_create(row->name);
+        }
+        pair->row_uuid = row->header_.uuid;
+
+        error = colo_ctl_validate(row, &iface_bridges, &channels, &cfg);
+        colo_ctl_pair_apply(pair, &cfg, error);
+    }
+
+    struct colo_ctl_pair *pair;
+    HMAP_FOR_EACH_SAFE (pair, node, &old_pairs) {
+        hmap_insert(&all_pairs, &pair->node, pair->node.hash);
+        colo_ctl_pair_destroy(pair);
+    }
+    hmap_destroy(&old_pairs);
+
+    free(rows);
+    shash_destroy(&channels);
+    shash_destroy(&iface_bridges);
+}
+
+static const char *
+colo_ctl_pair_state(const struct colo_ctl_pair *pair)
+{
+    return (pair->error ? "error"
+            : pair->mode == COLO_MODE_DISABLED ? "disabled"
+            : "active");
+}
+
+/* Fills 'status' with what the "status" column of 'pair' should hold. */
+static void
+colo_ctl_pair_get_status(const struct colo_ctl_pair *pair,
+                         struct smap *status)
+{
+    smap_add(status, "state", colo_ctl_pair_state(pair));
+    smap_add(status, "mode", colo_mode_to_string(pair->mode));
+    if (pair->error) {
+        smap_add(status, "error", pair->error);
+    }
+    if (pair->channel) {
+        smap_add(status, "channel", pair->channel);
+    }
+    if (pair->bridge) {
+        smap_add(status, "bridge", pair->bridge);
+    }
+}
+
+/* Returns true if the "statistics" column of 'row' differs from the 'n'
+ * sorted 'keys' and their 'values'. */
+static bool
+row_stats_differ(const struct ovsrec_colo *row,
+                 const char *keys[], const int64_t values[], size_t n)
+{
+    if (row->n_statistics != n) {
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(row->key_statistics[i], keys[i])
+            || row->value_statistics[i] != values[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Writes the "statistics" column of 'row' from 'pair', within the current
+ * transaction, if it changed.  Inactive pairs publish no statistics. */
+static void
+colo_ctl_pair_publish_stats(const struct colo_ctl_pair *pair,
+                            const struct ovsrec_colo *row)
+{
+    static const char *keys[] = {
+#define COLO_STAT(MEMBER, DESCRIPTION) #MEMBER,
+        COLO_STATS
+#undef COLO_STAT
+    };
+    int64_t values[] = {
+#define COLO_STAT(MEMBER, DESCRIPTION) pair->stats.MEMBER,
+        COLO_STATS
+#undef COLO_STAT
+    };
+    size_t n = (pair->error || pair->mode == COLO_MODE_DISABLED
+                ? 0 : ARRAY_SIZE(keys));
+
+    /* The IDL keeps maps sorted by key, so compare in that order. */
+    BUILD_ASSERT_DECL(ARRAY_SIZE(keys) == ARRAY_SIZE(values));
+    const char *sorted_keys[ARRAY_SIZE(keys)];
+    int64_t sorted_values[ARRAY_SIZE(keys)];
+    for (size_t i = 0; i < n; i++) {
+        size_t pos = 0;
+        for (size_t j = 0; j < n; j++) {
+            pos += strcmp(keys[j], keys[i]) < 0;
+        }
+        sorted_keys[pos] = keys[i];
+        sorted_values[pos] = values[i];
+    }
+
+    if (row_stats_differ(row, sorted_keys, sorted_values, n)) {
+        ovsrec_colo_set_statistics(row, sorted_keys, sorted_values, n);
+    }
+}
+
+/* Brings the "status" and, when due, "statistics" columns of every row in
+ * line with 'all_pairs', with at most one transaction in flight. */
+static void
+colo_ctl_publish(struct ovsdb_idl *idl)
+{
+    if (publish_txn) {
+        if (ovsdb_idl_txn_commit(publish_txn) == TXN_INCOMPLETE) {
+            return;
+        }
+        ovsdb_idl_txn_destroy(publish_txn);
+        publish_txn = NULL;
+    }
+
+    bool stats_due = time_msec() >= next_stats_publish;
+    struct colo_ctl_pair *pair;
+
+    publish_txn = ovsdb_idl_txn_create(idl);
+    ovsdb_idl_txn_add_comment(publish_txn, "ovs-vswitchd: COLO status");
+    HMAP_FOR_EACH (pair, node, &all_pairs) {
+        const struct ovsrec_colo *row
+            = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
+        struct smap status = SMAP_INITIALIZER(&status);
+
+        if (!row) {
+            continue;
+        }
+        colo_ctl_pair_get_status(pair, &status);
+        if (!smap_equal(&status, &row->status)) {
+            ovsrec_colo_set_status(row, &status);
+        }
+        smap_destroy(&status);
+
+        if (stats_due) {
+            colo_ctl_pair_publish_stats(pair, row);
+        }
+    }
+    if (stats_due) {
+        next_stats_publish = time_msec() + COLO_STATS_INTERVAL;
+    }
+
+    /* An empty transaction completes at once without a round trip. */
+    if (ovsdb_idl_txn_commit(publish_txn) != TXN_INCOMPLETE) {
+        ovsdb_idl_txn_destroy(publish_txn);
+        publish_txn = NULL;
+    }
+}
+
+/* Reconfigures from the database if it changed, then publishes.  bridge.c
+ * calls this only while it holds the database lock. */
+void
+colo_ctl_run(struct ovsdb_idl *idl)
+{
+    unsigned int seqno = ovsdb_idl_get_seqno(idl);
+
+    if (seqno != idl_seqno) {
+        idl_seqno = seqno;
+        colo_ctl_reconfigure(idl);
+    }
+    colo_ctl_publish(idl);
+}
+
+void
+colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
+{
+    if (publish_txn) {
+        ovsdb_idl_txn_wait(publish_txn);
+    } else if (!hmap_is_empty(&all_pairs)) {
+        poll_timer_wait_until(next_stats_publish);
+    }
+}
+
+/* Frees every pair.  The database rows are left alone: their ephemeral
+ * columns go away with this process's connection. */
+void
+colo_ctl_destroy(void)
+{
+    struct colo_ctl_pair *pair;
+
+    if (publish_txn) {
+        ovsdb_idl_txn_destroy(publish_txn);
+        publish_txn = NULL;
+    }
+    HMAP_FOR_EACH_SAFE (pair, node, &all_pairs) {
+        colo_ctl_pair_destroy(pair);
+    }
+}
+
+static void
+colo_ctl_pair_format(const struct colo_ctl_pair *pair,
+                     const struct ovsrec_colo *row, struct ds *s)
+{
+    ds_put_format(s, "%s:\n", pair->name);
+    ds_put_format(s, "  mode: %s\n", colo_mode_to_string(pair->mode));
+    ds_put_format(s, "  state: %s\n", colo_ctl_pair_state(pair));
+    if (pair->error) {
+        ds_put_format(s, "  error: %s\n", pair->error);
+        return;
+    }
+    if (pair->channel) {
+        ds_put_format(s, "  channel: %s (bridge %s)\n", pair->channel,
+                      pair->bridge ? pair->bridge : "none");
+    }
+    if (row) {
+        ds_put_format(s, "  checkpoint: requested %"PRId64", done %"PRId64
+                      "\n", row->checkpoint_request, row->checkpoint_done);
+    }
+    ds_put_cstr(s, "  options:\n");
+    colo_options_format(&pair->options, s);
+    ds_put_cstr(s, "  statistics:\n");
+#define COLO_STAT(MEMBER, DESCRIPTION) \
+    ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, pair->stats.MEMBER);
+    COLO_STATS
+#undef COLO_STAT
+}
+
+static int
+compare_pairs_by_name(const void *a_, const void *b_)
+{
+    const struct colo_ctl_pair *const *a = a_;
+    const struct colo_ctl_pair *const *b = b_;
+
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* "colo/show [PAIR]": prints one pair, or all of them in name order. */
+static void
+colo_ctl_unixctl_show(struct unixctl_conn *conn, int argc,
+                      const char *argv[], void *idl_)
+{
+    struct ovsdb_idl *idl = idl_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct colo_ctl_pair **pairs;
+    size_t n = 0;
+
+    if (argc > 1) {
+        const struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
+
+        if (!pair) {
+            unixctl_command_reply_error(conn, "no such COLO pair");
+            return;
+        }
+        pairs = xmalloc(sizeof *pairs);
+        pairs[n++] = pair;
+    } else {
+        const struct colo_ctl_pair *pair;
+
+        pairs = xmalloc(MAX(1, hmap_count(&all_pairs)) * sizeof *pairs);
+        HMAP_FOR_EACH (pair, node, &all_pairs) {
+            pairs[n++] = pair;
+        }
+        qsort(pairs, n, sizeof *pairs, compare_pairs_by_name);
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        const struct ovsrec_colo *row
+            = ovsrec_colo_get_for_uuid(idl, &pairs[i]->row_uuid);
+
+        colo_ctl_pair_format(pairs[i], row, &s);
+    }
+    if (!n) {
+        ds_put_cstr(&s, "no COLO pairs\n");
+    }
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+    free(pairs);
+}
