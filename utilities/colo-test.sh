@@ -9,5 +9,5 @@ set -e
 colo_bootstrap
 
 cd "$colo_top"
-make check-patches
+make check-patches check-style
 make check TESTSUITEFLAGS="-j$(nproc) $*"
