@@ -3,8 +3,12 @@
 # copies lib/colo/, vswitchd/colo*, tests/colo* and tests/test-colo*.
 
 lib_libopenvswitch_la_SOURCES += \
+	lib/colo/colo-compare.c \
+	lib/colo/colo-compare.h \
 	lib/colo/colo-config.c \
 	lib/colo/colo-config.h \
+	lib/colo/colo-packet.c \
+	lib/colo/colo-packet.h \
 	lib/colo/colo-stats.h
 
 vswitchd_ovs_vswitchd_SOURCES += \
@@ -12,6 +16,7 @@ vswitchd_ovs_vswitchd_SOURCES += \
 	vswitchd/colo-ctl.h
 
 tests_ovstest_SOURCES += \
+	tests/test-colo-compare.c \
 	tests/test-colo-config.c
 
 TESTSUITE_AT += tests/colo.at

@@ -15,26 +15,32 @@
  */
 
 #ifndef COLO_STATS_H
-#define COLO_STATS_H 1
-
-/* Counters of a COLO pair's decisions.
- *
- * COLO_STAT(MEMBER, DESCRIPTION): one counter, published under the key
- * MEMBER in the COLO table's "statistics" column and by "ovs-appctl
- * colo/show".  vswitchd/vswitch.xml documents each key; keep it in sync. */
-
-#include <stdint.h>
-
 #define COLO_STATS                                                          \
     COLO_STAT(primary_packets, "packets handed in from the primary side")   \
     COLO_STAT(secondary_packets, "packets handed in from the secondary side") \
-    COLO_STAT(identical, "primary packets identical to secondary output")   \
-    COLO_STAT(diverged, "comparisons that found different output")          \
-    COLO_STAT(released, "primary packets released")                         \
+    COLO_STAT(compared_bytes, "bytes found identical on both sides")        \
+    COLO_STAT(identical, "primary packets released after comparison")      \
+    COLO_STAT(passed, "primary TCP packets without new payload released")  \
+    COLO_STAT(released, "primary packets released, for any reason")        \
+    COLO_STAT(flushed, "primary packets released by a checkpoint flush")   \
+    COLO_STAT(forced, "primary packets released uncompared, queue full")   \
+    COLO_STAT(untracked, "packets not compared, connection table full")    \
+    COLO_STAT(secondary_retransmits, "secondary TCP data already compared") \
+    COLO_STAT(secondary_dropped, "secondary packets dropped, queue full")   \
+    COLO_STAT(diverged_payload, "comparisons that found different bytes")   \
+    COLO_STAT(diverged_size, "datagram pairs of different sizes")           \
     COLO_STAT(timeouts, "checkpoint requests raised by a timeout")          \
     COLO_STAT(queue_full, "checkpoint requests raised by a full queue")     \
-    COLO_STAT(malformed, "malformed packets counted and dropped")           \
-    COLO_STAT(checkpoints, "checkpoints completed")
+    COLO_STAT(table_full, "checkpoint requests raised by a full table")     \
+    COLO_STAT(malformed, "malformed IP packets, compared as whole frames")  \
+    COLO_STAT(checkpoint_requests, "checkpoint requests raised")           \
+    COLO_STAT(checkpoints, "checkpoints completed (flushes)")               \
+    COLO_STAT(connections, "connections tracked now")                       \
+    COLO_STAT(held_packets, "primary packets held now")                     \
+    COLO_STAT(conns_created, "connections created")                         \
+    COLO_STAT(conns_closed, "connections ended by FIN or RST")              \
+    COLO_STAT(conns_expired, "idle connections forgotten")                  \
+    COLO_STAT(conns_evicted, "idle connections evicted from a full table")
 
 struct colo_stats {
 #define COLO_STAT(MEMBER, DESCRIPTION) uint64_t MEMBER;

@@ -1,0 +1,784 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "colo/colo-compare.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "colo/colo-packet.h"
+#include "coverage.h"
+#include "dp-packet.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(colo_compare);
+
+COVERAGE_DEFINE(colo_compare_diverged);
+COVERAGE_DEFINE(colo_compare_timeout);
+
+/* A connection that has ended (FIN both ways, or RST) is forgotten after
+ * this many milliseconds without traffic, unless idle-timeout is shorter.
+ * The delay absorbs late retransmissions of the last segments. */
+#define CLOSED_LINGER_MS 1000
+
+/* A packet held by the comparator. */
+struct colo_held {
+    struct ovs_list conn_node;  /* In 'conn->queue[side]'. */
+    struct ovs_list age_node;   /* In 'cmp->aged[side]', by arrival. */
+    struct colo_conn *conn;     /* Connection it belongs to. */
+    struct dp_packet *pkt;      /* The packet (owned). */
+    long long int arrival;      /* When it was handed in, in ms. */
+    uint32_t cmp_ofs;           /* Bytes to compare: offset in 'pkt'... */
+    uint32_t cmp_size;          /* ...and size. */
+    uint32_t frag;              /* IPv4 fragment offset and MF flag. */
+    uint32_t seq;               /* TCP: sequence number of first byte. */
+    uint16_t tcp_flags;         /* TCP: flags. */
+};
+
+/* State of one connection. */
+struct colo_conn {
+    struct hmap_node node;      /* In 'cmp->conns', by hash of 'key'. */
+    struct ovs_list lru_node;   /* In 'cmp->lru', least recently used
+                                 * first. */
+    struct colo_conn_key key;
+    struct ovs_list queue[2];   /* Held packets, indexed by enum colo_side:
+                                 * primary in arrival order, secondary TCP
+                                 * by sequence number, else arrival. */
+    long long int last_used;    /* Last packet, in ms. */
+    bool stalled;               /* Comparison stopped (divergence or forced
+                                 * release) until the next flush. */
+    bool closed;                /* FIN from both sides, or RST. */
+
+    /* TCP. */
+    bool seq_known;             /* Is 'cmp_seq' valid? */
+    bool compared;              /* Any byte compared since 'cmp_seq' was
+                                 * set? */
+    uint32_t cmp_seq;           /* Bytes before this have been compared. */
+    bool fin[2];                /* FIN seen, by side. */
+};
+
+struct colo_compare {
+    struct colo_options options;
+    colo_release_cb *release;
+    void *aux;
+
+    struct hmap conns;          /* struct colo_conn, by key. */
+    struct ovs_list lru;        /* struct colo_conn, least recent first. */
+    struct ovs_list aged[2];    /* struct colo_held, by side, oldest
+                                 * first. */
+    size_t held_bytes[2];       /* Bytes held, by side. */
+    size_t n_held[2];           /* Packets held, by side. */
+
+    struct colo_stats stats;
+
+    long long int last_run;     /* Last colo_compare_run(), in ms. */
+
+    uint64_t n_requests;        /* Checkpoint requests raised. */
+    bool request_pending;       /* Is request 'n_requests' outstanding? */
+    char *reason;               /* Reason of request 'n_requests'. */
+};
+
+static void compare_conn(struct colo_compare *, struct colo_conn *);
+
+struct colo_compare *
+colo_compare_create(const struct colo_options *options,
+                    colo_release_cb *release, void *aux)
+{
+    struct colo_compare *cmp = xzalloc(sizeof *cmp);
+
+    cmp->options = *options;
+    cmp->release = release;
+    cmp->aux = aux;
+    hmap_init(&cmp->conns);
+    ovs_list_init(&cmp->lru);
+    ovs_list_init(&cmp->aged[COLO_PRIMARY]);
+    ovs_list_init(&cmp->aged[COLO_SECONDARY]);
+    return cmp;
+}
+
+void
+colo_compare_set_options(struct colo_compare *cmp,
+                         const struct colo_options *options)
+{
+    cmp->options = *options;
+}
+
+/* Raises a checkpoint request, with a reason formatted from 'format', and
+ * increments '*counter' (if nonnull), unless a request is already
+ * outstanding.  Returns true if it raised one. */
+static bool OVS_PRINTF_FORMAT(3, 4)
+request_checkpoint(struct colo_compare *cmp, uint64_t *counter,
+                   const char *format, ...)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    va_list args;
+
+    if (cmp->request_pending) {
+        return false;
+    }
+    va_start(args, format);
+    free(cmp->reason);
+    cmp->reason = xvasprintf(format, args);
+    va_end(args);
+
+    cmp->request_pending = true;
+    cmp->n_requests++;
+    cmp->stats.checkpoint_requests++;
+    if (counter) {
+        (*counter)++;
+    }
+    VLOG_INFO_RL(&rl, "checkpoint request %"PRIu64": %s",
+                 cmp->n_requests, cmp->reason);
+    return true;
+}
+
+/* Returns the key of 'conn' as a malloc'd string, for reasons and logs. */
+static char *
+conn_name(const struct colo_conn *conn)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    colo_conn_key_format(&conn->key, &s);
+    return ds_steal_cstr(&s);
+}
+
+static const uint8_t *
+held_bytes(const struct colo_held *h)
+{
+    return (const uint8_t *) dp_packet_data(h->pkt) + h->cmp_ofs;
+}
+
+/* TCP: sequence number just after the payload of 'h'. */
+static uint32_t
+held_end(const struct colo_held *h)
+{
+    return h->seq + h->cmp_size;
+}
+
+/* Removes 'h' from its lists and accounting, and frees it, returning its
+ * packet. */
+static struct dp_packet *
+held_remove(struct colo_compare *cmp, struct colo_held *h, enum colo_side side)
+{
+    struct dp_packet *pkt = h->pkt;
+
+    ovs_list_remove(&h->conn_node);
+    ovs_list_remove(&h->age_node);
+    cmp->n_held[side]--;
+    cmp->held_bytes[side] -= dp_packet_size(pkt);
+    free(h);
+    return pkt;
+}
+
+/* Releases primary packet 'h' to the client, counting it in '*counter'
+ * too. */
+static void
+release_primary(struct colo_compare *cmp, struct colo_held *h,
+                uint64_t *counter)
+{
+    struct dp_packet *pkt = held_remove(cmp, h, COLO_PRIMARY);
+
+    cmp->stats.released++;
+    (*counter)++;
+    cmp->release(pkt, cmp->aux);
+}
+
+static void
+free_secondary(struct colo_compare *cmp, struct colo_held *h)
+{
+    dp_packet_delete(held_remove(cmp, h, COLO_SECONDARY));
+}
+
+static struct colo_held *
+queue_head(const struct colo_conn *conn, enum colo_side side)
+{
+    return (ovs_list_is_empty(&conn->queue[side]) ? NULL
+            : CONTAINER_OF(ovs_list_front(&conn->queue[side]),
+                           struct colo_held, conn_node));
+}
+
+/* Forgets the comparison state of 'conn', after a flush. */
+static void
+conn_reset(struct colo_conn *conn)
+{
+    conn->stalled = false;
+    conn->seq_known = false;
+    conn->compared = false;
+}
+
+static struct colo_conn *
+conn_lookup(const struct colo_compare *cmp, const struct colo_conn_key *key,
+            uint32_t hash)
+{
+    struct colo_conn *conn;
+
+    HMAP_FOR_EACH_WITH_HASH (conn, node, hash, &cmp->conns) {
+        if (colo_conn_key_equal(&conn->key, key)) {
+            return conn;
+        }
+    }
+    return NULL;
+}
+
+static bool
+conn_is_empty(const struct colo_conn *conn)
+{
+    return (ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
+            && ovs_list_is_empty(&conn->queue[COLO_SECONDARY]));
+}
+
+/* Frees 'conn', which must hold no packet. */
+static void
+conn_destroy(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    ovs_assert(conn_is_empty(conn));
+    hmap_remove(&cmp->conns, &conn->node);
+    ovs_list_remove(&conn->lru_node);
+    cmp->stats.connections--;
+    free(conn);
+}
+
+/* Evicts the least recently used connection that holds no packet, looking
+ * at no more than a few candidates.  Returns true if one was evicted. */
+static bool
+conn_evict(struct colo_compare *cmp)
+{
+    struct colo_conn *conn;
+    int budget = 64;
+
+    LIST_FOR_EACH (conn, lru_node, &cmp->lru) {
+        if (conn_is_empty(conn)) {
+            conn_destroy(cmp, conn);
+            cmp->stats.conns_evicted++;
+            return true;
+        }
+        if (!--budget) {
+            break;
+        }
+    }
+    return false;
+}
+
+/* Returns the connection for 'key', creating it if needed, or NULL if the
+ * table is full of connections that hold packets. */
+static struct colo_conn *
+conn_get(struct colo_compare *cmp, const struct colo_conn_key *key,
+         long long int now)
+{
+    uint32_t hash = colo_conn_key_hash(key);
+    struct colo_conn *conn = conn_lookup(cmp, key, hash);
+
+    if (conn) {
+        ovs_list_remove(&conn->lru_node);
+    } else {
+        if (hmap_count(&cmp->conns) >= cmp->options.max_connections
+            && !conn_evict(cmp)) {
+            return NULL;
+        }
+        conn = xzalloc(sizeof *conn);
+        conn->key = *key;
+        ovs_list_init(&conn->queue[COLO_PRIMARY]);
+        ovs_list_init(&conn->queue[COLO_SECONDARY]);
+        hmap_insert(&cmp->conns, &conn->node, hash);
+        cmp->stats.connections++;
+        cmp->stats.conns_created++;
+    }
+    ovs_list_push_back(&cmp->lru, &conn->lru_node);
+    conn->last_used = now;
+    return conn;
+}
+
+/* Makes room for 'size' more bytes on the primary side, releasing the
+ * oldest held primary packets uncompared if the queue is full. */
+static void
+make_room_primary(struct colo_compare *cmp, size_t size)
+{
+    const struct colo_options *o = &cmp->options;
+
+    while (cmp->n_held[COLO_PRIMARY] + 1 > o->max_queue_packets
+           || cmp->held_bytes[COLO_PRIMARY] + size > o->max_queue_bytes) {
+        if (ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])) {
+            return;
+        }
+        struct colo_held *h = CONTAINER_OF(
+            ovs_list_front(&cmp->aged[COLO_PRIMARY]), struct colo_held,
+            age_node);
+        request_checkpoint(cmp, &cmp->stats.queue_full,
+                           "queue full: %zu primary packets, %zu bytes held",
+                           cmp->n_held[COLO_PRIMARY],
+                           cmp->held_bytes[COLO_PRIMARY]);
+        h->conn->stalled = true;
+        release_primary(cmp, h, &cmp->stats.forced);
+    }
+}
+
+/* Makes room for 'size' more bytes on the secondary side, dropping the
+ * oldest held secondary packets if the queue is full. */
+static void
+make_room_secondary(struct colo_compare *cmp, size_t size)
+{
+    const struct colo_options *o = &cmp->options;
+
+    while (cmp->n_held[COLO_SECONDARY] + 1 > o->max_queue_packets
+           || cmp->held_bytes[COLO_SECONDARY] + size > o->max_queue_bytes) {
+        if (ovs_list_is_empty(&cmp->aged[COLO_SECONDARY])) {
+            return;
+        }
+        struct colo_held *h = CONTAINER_OF(
+            ovs_list_front(&cmp->aged[COLO_SECONDARY]), struct colo_held,
+            age_node);
+        request_checkpoint(cmp, &cmp->stats.queue_full,
+                           "queue full: %zu secondary packets, %zu bytes "
+                           "held", cmp->n_held[COLO_SECONDARY],
+                           cmp->held_bytes[COLO_SECONDARY]);
+        h->conn->stalled = true;
+        cmp->stats.secondary_dropped++;
+        free_secondary(cmp, h);
+    }
+}
+
+/* Inserts secondary TCP segment 'h' into 'conn''s secondary queue, which
+ * is kept sorted by sequence number. */
+static void
+insert_secondary_tcp(struct colo_conn *conn, struct colo_held *h)
+{
+    struct colo_held *pos;
+
+    LIST_FOR_EACH_REVERSE (pos, conn_node, &conn->queue[COLO_SECONDARY]) {
+        if (INT_MOD_LEQ(pos->seq, h->seq)) {
+            ovs_list_insert(pos->conn_node.next, &h->conn_node);
+            return;
+        }
+    }
+    ovs_list_push_front(&conn->queue[COLO_SECONDARY], &h->conn_node);
+}
+
+/* TCP: notes the sequence number of primary packet 'h' for the start of
+ * comparison: the lowest sequence number the primary sent before any byte
+ * was compared.  Only the primary sets it, so that a stale secondary
+ * segment (sent before a checkpoint, received after) cannot hold
+ * comparison back. */
+static void
+tcp_track_seq(struct colo_conn *conn, const struct colo_held *h)
+{
+    if (!conn->seq_known) {
+        conn->seq_known = true;
+        conn->cmp_seq = h->seq;
+    } else if (!conn->compared && INT_MOD_LT(h->seq, conn->cmp_seq)) {
+        conn->cmp_seq = h->seq;
+    }
+}
+
+static void
+tcp_track_close(struct colo_conn *conn, const struct colo_held *h,
+                enum colo_side side)
+{
+    if (h->tcp_flags & TCP_RST) {
+        conn->closed = true;
+    } else if (h->tcp_flags & TCP_FIN) {
+        conn->fin[side] = true;
+        conn->closed = conn->fin[COLO_PRIMARY] && conn->fin[COLO_SECONDARY];
+    }
+}
+
+/* TCP: returns true if secondary segment 'h' has nothing to compare: no
+ * payload, or payload that has been compared already (a retransmission),
+ * which is counted. */
+static bool
+tcp_secondary_is_useless(struct colo_compare *cmp,
+                         const struct colo_conn *conn,
+                         const struct colo_held *h)
+{
+    if (!h->cmp_size) {
+        return true;
+    }
+    if (conn->compared && INT_MOD_LEQ(held_end(h), conn->cmp_seq)) {
+        cmp->stats.secondary_retransmits++;
+        return true;
+    }
+    return false;
+}
+
+static void
+enqueue(struct colo_compare *cmp, struct colo_conn *conn,
+        struct colo_held *h, enum colo_side side)
+{
+    h->conn = conn;
+    if (conn->key.kind == COLO_KIND_TCP && side == COLO_SECONDARY) {
+        insert_secondary_tcp(conn, h);
+    } else {
+        ovs_list_push_back(&conn->queue[side], &h->conn_node);
+    }
+    ovs_list_push_back(&cmp->aged[side], &h->age_node);
+    cmp->n_held[side]++;
+    cmp->held_bytes[side] += dp_packet_size(h->pkt);
+}
+
+/* Hands 'pkt', from 'side', to the comparator, which takes ownership. */
+void
+colo_compare_input(struct colo_compare *cmp, enum colo_side side,
+                   struct dp_packet *pkt, long long int now)
+{
+    struct colo_packet cp;
+
+    colo_packet_classify(pkt, &cp);
+    if (side == COLO_PRIMARY) {
+        cmp->stats.primary_packets++;
+        make_room_primary(cmp, dp_packet_size(pkt));
+    } else {
+        cmp->stats.secondary_packets++;
+        make_room_secondary(cmp, dp_packet_size(pkt));
+    }
+    cmp->stats.malformed += cp.malformed;
+
+    struct colo_conn *conn = conn_get(cmp, &cp.key, now);
+    if (!conn) {
+        request_checkpoint(cmp, &cmp->stats.table_full,
+                           "connection table full (%u connections)",
+                           cmp->options.max_connections);
+        cmp->stats.untracked++;
+        if (side == COLO_PRIMARY) {
+            cmp->stats.released++;
+            cmp->release(pkt, cmp->aux);
+        } else {
+            dp_packet_delete(pkt);
+        }
+        return;
+    }
+
+    struct colo_held *h = xmalloc(sizeof *h);
+    h->pkt = pkt;
+    h->arrival = now;
+    h->cmp_ofs = cp.cmp_ofs;
+    h->cmp_size = cp.cmp_size;
+    h->frag = cp.frag;
+    h->seq = cp.seq;
+    h->tcp_flags = cp.tcp_flags;
+    if (cp.kind == COLO_KIND_TCP) {
+        tcp_track_close(conn, h, side);
+        if (side == COLO_PRIMARY) {
+            tcp_track_seq(conn, h);
+        } else if (tcp_secondary_is_useless(cmp, conn, h)) {
+            free(h);
+            dp_packet_delete(pkt);
+            return;
+        }
+    }
+    enqueue(cmp, conn, h, side);
+    compare_conn(cmp, conn);
+}
+
+/* Marks 'conn' as diverged: raises a checkpoint request with a reason that
+ * names the connection and stops comparing it until the next flush. */
+static void OVS_PRINTF_FORMAT(4, 5)
+diverge(struct colo_compare *cmp, struct colo_conn *conn, uint64_t *counter,
+        const char *format, ...)
+{
+    char *name = conn_name(conn);
+    char *what;
+    va_list args;
+
+    va_start(args, format);
+    what = xvasprintf(format, args);
+    va_end(args);
+
+    COVERAGE_INC(colo_compare_diverged);
+    (*counter)++;
+    request_checkpoint(cmp, NULL, "%s: %s", name, what);
+    conn->stalled = true;
+    free(what);
+    free(name);
+}
+
+/* Datagrams and frames: pairs the heads of the two queues of 'conn' while
+ * they are identical. */
+static void
+compare_fifo(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    struct colo_held *p, *s;
+
+    while ((p = queue_head(conn, COLO_PRIMARY))
+           && (s = queue_head(conn, COLO_SECONDARY))) {
+        if (p->cmp_size != s->cmp_size || p->frag != s->frag) {
+            diverge(cmp, conn, &cmp->stats.diverged_size,
+                    "size %"PRIu32" on the primary, %"PRIu32
+                    " on the secondary", p->cmp_size, s->cmp_size);
+            return;
+        }
+        if (memcmp(held_bytes(p), held_bytes(s), p->cmp_size)) {
+            diverge(cmp, conn, &cmp->stats.diverged_payload,
+                    "different content (%"PRIu32" bytes)", p->cmp_size);
+            return;
+        }
+        cmp->stats.compared_bytes += p->cmp_size;
+        free_secondary(cmp, s);
+        release_primary(cmp, p, &cmp->stats.identical);
+    }
+}
+
+/* TCP: returns the held packet of 'conn' on 'side' whose payload contains
+ * sequence number 'seq', or NULL. */
+static struct colo_held *
+tcp_find(const struct colo_conn *conn, enum colo_side side, uint32_t seq)
+{
+    struct colo_held *h;
+
+    LIST_FOR_EACH (h, conn_node, &conn->queue[side]) {
+        if (INT_MOD_LEQ(h->seq, seq) && INT_MOD_LT(seq, held_end(h))) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+/* TCP: compares the bytes at 'conn->cmp_seq' on both sides for as long as
+ * both have them.  Returns false on a divergence. */
+static bool
+tcp_compare_bytes(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    for (;;) {
+        uint32_t seq = conn->cmp_seq;
+        struct colo_held *p = tcp_find(conn, COLO_PRIMARY, seq);
+        struct colo_held *s = p ? tcp_find(conn, COLO_SECONDARY, seq) : NULL;
+
+        if (!s) {
+            return true;
+        }
+        uint32_t end = INT_MOD_MIN(held_end(p), held_end(s));
+        uint32_t n = end - seq;
+        if (memcmp(held_bytes(p) + (seq - p->seq),
+                   held_bytes(s) + (seq - s->seq), n)) {
+            diverge(cmp, conn, &cmp->stats.diverged_payload,
+                    "different payload in sequence range [%"PRIu32", %"
+                    PRIu32")", seq, end);
+            return false;
+        }
+        conn->cmp_seq = end;
+        conn->compared = true;
+        cmp->stats.compared_bytes += n;
+    }
+}
+
+/* TCP: frees the secondary segments whose payload has been compared. */
+static void
+tcp_free_compared(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    struct colo_held *s;
+
+    LIST_FOR_EACH_SAFE (s, conn_node, &conn->queue[COLO_SECONDARY]) {
+        if (INT_MOD_LEQ(held_end(s), conn->cmp_seq)) {
+            free_secondary(cmp, s);
+        }
+    }
+}
+
+/* TCP: releases primary packets from the head of 'conn''s queue whose
+ * payload has been compared entirely. */
+static void
+tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    struct colo_held *p;
+
+    while ((p = queue_head(conn, COLO_PRIMARY))
+           && INT_MOD_LEQ(held_end(p), conn->cmp_seq)) {
+        release_primary(cmp, p, (p->cmp_size
+                                 ? &cmp->stats.identical
+                                 : &cmp->stats.passed));
+    }
+}
+
+static void
+compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    /* Until the primary has sent something, there is nothing to compare
+     * with and no sequence number to judge the secondary's output by. */
+    if (conn->seq_known && tcp_compare_bytes(cmp, conn)) {
+        tcp_free_compared(cmp, conn);
+        tcp_release_compared(cmp, conn);
+    }
+}
+
+static void
+compare_conn(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    if (conn->stalled) {
+        return;
+    }
+    if (conn->key.kind == COLO_KIND_TCP) {
+        compare_tcp(cmp, conn);
+    } else {
+        compare_fifo(cmp, conn);
+    }
+}
+
+/* Raises a checkpoint request if the oldest held primary packet has waited
+ * longer than the compare timeout. */
+static void
+check_timeout(struct colo_compare *cmp, long long int now)
+{
+    if (cmp->request_pending || ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])) {
+        return;
+    }
+
+    struct colo_held *h = CONTAINER_OF(
+        ovs_list_front(&cmp->aged[COLO_PRIMARY]), struct colo_held, age_node);
+    if (now - h->arrival >= cmp->options.compare_timeout) {
+        char *name = conn_name(h->conn);
+
+        COVERAGE_INC(colo_compare_timeout);
+        request_checkpoint(cmp, &cmp->stats.timeouts,
+                           "%s: no secondary output for %lld ms", name,
+                           now - h->arrival);
+        free(name);
+    }
+}
+
+/* Forgets connections that hold nothing and have been idle for the idle
+ * timeout (or, if closed, a second). */
+static void
+expire_conns(struct colo_compare *cmp, long long int now)
+{
+    long long int idle = cmp->options.idle_timeout;
+    long long int linger = MIN(idle, CLOSED_LINGER_MS);
+    struct colo_conn *conn;
+
+    LIST_FOR_EACH_SAFE (conn, lru_node, &cmp->lru) {
+        if (now - conn->last_used < linger) {
+            break;
+        }
+        if (conn_is_empty(conn)
+            && (conn->closed || now - conn->last_used >= idle)) {
+            if (conn->closed) {
+                cmp->stats.conns_closed++;
+            } else {
+                cmp->stats.conns_expired++;
+            }
+            conn_destroy(cmp, conn);
+        }
+    }
+}
+
+/* Checks for timeouts and expires idle connections. */
+void
+colo_compare_run(struct colo_compare *cmp, long long int now)
+{
+    cmp->last_run = now;
+    check_timeout(cmp, now);
+    expire_conns(cmp, now);
+}
+
+/* Returns when colo_compare_run() should be called next: when the oldest
+ * held primary packet times out or the least recently used connection may
+ * expire, but no sooner than a scan period after the last run. */
+long long int
+colo_compare_next_wakeup(const struct colo_compare *cmp)
+{
+    long long int next = LLONG_MAX;
+
+    if (!ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])
+        && !cmp->request_pending) {
+        const struct colo_held *h = CONTAINER_OF(
+            ovs_list_front(&cmp->aged[COLO_PRIMARY]), struct colo_held,
+            age_node);
+
+        next = h->arrival + cmp->options.compare_timeout;
+    }
+    if (!ovs_list_is_empty(&cmp->lru)) {
+        const struct colo_conn *conn = CONTAINER_OF(
+            ovs_list_front(&cmp->lru), struct colo_conn, lru_node);
+
+        next = MIN(next, conn->last_used
+                         + MIN(cmp->options.idle_timeout, CLOSED_LINGER_MS));
+    }
+    return (next == LLONG_MAX ? next
+            : MAX(next, cmp->last_run + cmp->options.scan_period));
+}
+
+/* If a checkpoint request is outstanding, returns true and stores its
+ * number (1 for the first request, then one more for each) and reason. */
+bool
+colo_compare_get_request(const struct colo_compare *cmp, uint64_t *number,
+                         const char **reason)
+{
+    if (cmp->request_pending) {
+        *number = cmp->n_requests;
+        *reason = cmp->reason;
+        return true;
+    }
+    return false;
+}
+
+/* Releases every held primary packet in arrival order, frees every
+ * secondary packet, and restarts comparison. */
+static void
+flush(struct colo_compare *cmp)
+{
+    struct colo_held *h;
+    struct colo_conn *conn;
+
+    LIST_FOR_EACH_SAFE (h, age_node, &cmp->aged[COLO_PRIMARY]) {
+        release_primary(cmp, h, &cmp->stats.flushed);
+    }
+    LIST_FOR_EACH_SAFE (h, age_node, &cmp->aged[COLO_SECONDARY]) {
+        free_secondary(cmp, h);
+    }
+    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+        conn_reset(conn);
+    }
+}
+
+/* A checkpoint is done (requested or not): flushes and allows a new
+ * request. */
+void
+colo_compare_checkpoint_done(struct colo_compare *cmp)
+{
+    flush(cmp);
+    cmp->request_pending = false;
+    cmp->stats.checkpoints++;
+}
+
+void
+colo_compare_get_stats(const struct colo_compare *cmp,
+                       struct colo_stats *stats)
+{
+    *stats = cmp->stats;
+    stats->held_packets = cmp->n_held[COLO_PRIMARY];
+}
+
+/* Destroys 'cmp', releasing the primary packets it holds (so that none is
+ * lost) and freeing the secondary ones. */
+void
+colo_compare_destroy(struct colo_compare *cmp)
+{
+    if (cmp) {
+        struct colo_conn *conn;
+
+        flush(cmp);
+        HMAP_FOR_EACH_SAFE (conn, node, &cmp->conns) {
+            conn_destroy(cmp, conn);
+        }
+        hmap_destroy(&cmp->conns);
+        free(cmp->reason);
+        free(cmp);
+    }
+}

@@ -1,0 +1,778 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit tests of the COLO comparator (lib/colo/colo-compare.c) and packet
+ * classifier (lib/colo/colo-packet.c), driven by tests/colo.at:
+ *
+ *   ovstest test-colo-compare NAME       runs one scenario (see 'commands')
+ *   ovstest test-colo-compare property SEED STREAMS
+ *                                        random segmentation property test
+ *
+ * Scenarios assert with ovs_assert() and print nothing on success, except
+ * the property test, which prints a summary. */
+
+#include <config.h>
+#undef NDEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "colo/colo-compare.h"
+#include "colo/colo-packet.h"
+#include "command-line.h"
+#include "dp-packet.h"
+#include "flow.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "ovstest.h"
+#include "packets.h"
+#include "random.h"
+#include "util.h"
+
+/* Primary packets released by the comparator under test, in order. */
+static struct dp_packet **released;
+static size_t n_released, allocated_released;
+
+static void
+collect_released(struct dp_packet *pkt, void *aux OVS_UNUSED)
+{
+    if (n_released >= allocated_released) {
+        released = x2nrealloc(released, &allocated_released,
+                              sizeof *released);
+    }
+    released[n_released++] = pkt;
+}
+
+static void
+clear_released(void)
+{
+    for (size_t i = 0; i < n_released; i++) {
+        dp_packet_delete(released[i]);
+    }
+    n_released = 0;
+}
+
+/* What a test packet looks like; zero members take defaults. */
+struct spec {
+    ovs_be16 dl_type;           /* Default IPv4. */
+    uint8_t nw_proto;           /* Default TCP. */
+    uint16_t sport, dport;      /* Defaults 80 and 5000. */
+    uint32_t seq;               /* TCP sequence number. */
+    uint16_t flags;             /* TCP flags (default ACK). */
+    uint8_t ttl;                /* Default 64. */
+    uint16_t vlan;              /* VLAN ID, 0 for none. */
+    const char *data;           /* Payload (or use 'bytes' and 'len'). */
+    const uint8_t *bytes;
+    size_t len;
+};
+
+static struct dp_packet *
+make_packet(const struct spec *sp)
+{
+    struct dp_packet *p = dp_packet_new(128 + sp->len);
+    struct flow flow;
+    size_t len = sp->data ? strlen(sp->data) : sp->len;
+    const void *l7 = sp->data ? (const void *) sp->data : sp->bytes;
+
+    memset(&flow, 0, sizeof flow);
+    flow.dl_src = (struct eth_addr) ETH_ADDR_C(52, 54, 00, 00, 00, 01);
+    flow.dl_dst = (struct eth_addr) ETH_ADDR_C(52, 54, 00, 00, 00, 02);
+    flow.dl_type = sp->dl_type ? sp->dl_type : htons(ETH_TYPE_IP);
+    flow.nw_proto = sp->nw_proto ? sp->nw_proto : IPPROTO_TCP;
+    flow.nw_ttl = sp->ttl ? sp->ttl : 64;
+    if (flow.dl_type == htons(ETH_TYPE_IPV6)) {
+        flow.ipv6_src.s6_addr[15] = 1;
+        flow.ipv6_dst.s6_addr[15] = 2;
+        flow.ipv6_src.s6_addr[0] = flow.ipv6_dst.s6_addr[0] = 0xfd;
+    } else {
+        flow.nw_src = htonl(0x0a000001);
+        flow.nw_dst = htonl(0x0a000002);
+    }
+    flow.tp_src = htons(sp->sport ? sp->sport : 80);
+    flow.tp_dst = htons(sp->dport ? sp->dport : 5000);
+    flow.tcp_flags = htons(sp->flags ? sp->flags : TCP_ACK);
+    if (sp->vlan) {
+        flow.vlans[0].tpid = htons(ETH_TYPE_VLAN_8021Q);
+        flow.vlans[0].tci = htons(sp->vlan | VLAN_CFI);
+    }
+    flow_compose(p, &flow, l7, len);
+    pkt_metadata_init(&p->md, 0);
+
+    if (flow.nw_proto == IPPROTO_TCP && flow.dl_type != htons(ETH_TYPE_ARP)) {
+        struct tcp_header *tcp = dp_packet_l4(p);
+        put_16aligned_be32(&tcp->tcp_seq, htonl(sp->seq));
+    }
+    return p;
+}
+
+static const struct colo_options *
+default_options(void)
+{
+    static struct colo_options options;
+
+    colo_options_init(&options);
+    return &options;
+}
+
+static struct colo_compare *
+new_compare(const struct colo_options *options)
+{
+    clear_released();
+    return colo_compare_create(options ? options : default_options(),
+                               collect_released, NULL);
+}
+
+static void
+feed(struct colo_compare *cmp, enum colo_side side, const struct spec *sp,
+     long long int now)
+{
+    colo_compare_input(cmp, side, make_packet(sp), now);
+}
+
+static struct colo_stats
+stats(const struct colo_compare *cmp)
+{
+    struct colo_stats s;
+
+    colo_compare_get_stats(cmp, &s);
+    return s;
+}
+
+static bool
+has_request(const struct colo_compare *cmp, const char **reasonp)
+{
+    uint64_t n;
+    const char *reason;
+
+    if (!colo_compare_get_request(cmp, &n, &reason)) {
+        return false;
+    }
+    if (reasonp) {
+        *reasonp = reason;
+    }
+    return true;
+}
+
+/* Returns the TCP payload of released packet 'i' as a string. */
+static char *
+released_payload(size_t i)
+{
+    struct colo_packet cp;
+
+    ovs_assert(i < n_released);
+    colo_packet_classify(released[i], &cp);
+    return xmemdup0((const char *) dp_packet_data(released[i]) + cp.cmp_ofs,
+                    cp.cmp_size);
+}
+
+static void
+assert_released_payloads(const char *expected[], size_t n)
+{
+    ovs_assert(n_released == n);
+    for (size_t i = 0; i < n; i++) {
+        char *s = released_payload(i);
+        if (strcmp(s, expected[i])) {
+            ovs_fatal(0, "released packet %"PRIuSIZE": \"%s\", expected "
+                      "\"%s\"", i, s, expected[i]);
+        }
+        free(s);
+    }
+}
+
+static void
+test_tcp_identical(struct ovs_cmdl_context *ctx)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    uint32_t seq0 = ctx->argc > 1 ? strtoul(ctx->argv[1], NULL, 10) : 1000;
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = seq0, .data = "hello" },
+         0);
+    ovs_assert(n_released == 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = seq0, .data = "hello" },
+         1);
+    assert_released_payloads((const char *[]) { "hello" }, 1);
+    ovs_assert(stats(cmp).identical == 1);
+    ovs_assert(stats(cmp).compared_bytes == 5);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Different segmentation and headers on the two sides are not a
+ * divergence, and no consumed segment stays queued. */
+static void
+test_tcp_segmentation(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "abcd" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 5, .data = "efghij" }, 0);
+    feed(cmp, COLO_SECONDARY,
+         &(struct spec) { .seq = 1, .data = "ab", .ttl = 3 }, 0);
+    ovs_assert(n_released == 0);
+    feed(cmp, COLO_SECONDARY,
+         &(struct spec) { .seq = 3, .data = "cdefg", .ttl = 3 }, 0);
+    assert_released_payloads((const char *[]) { "abcd" }, 1);
+    feed(cmp, COLO_SECONDARY,
+         &(struct spec) { .seq = 8, .data = "hij", .ttl = 3 }, 0);
+    assert_released_payloads((const char *[]) { "abcd", "efghij" }, 2);
+    ovs_assert(stats(cmp).held_packets == 0);
+    ovs_assert(!has_request(cmp, NULL));
+
+    /* Nothing is left behind: an idle connection expires. */
+    colo_compare_run(cmp, default_options()->idle_timeout);
+    ovs_assert(stats(cmp).conns_expired == 1);
+    ovs_assert(stats(cmp).connections == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* A pure ACK is not released ahead of the data before it, and secondary
+ * output that comes first waits for the primary. */
+static void
+test_tcp_order(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 100, .data = "xyz" },
+         0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 100, .data = "xy" }, 0);
+    assert_released_payloads((const char *[]) { "xy" }, 1);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 102, .data = "zw" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 104 }, 0);
+    ovs_assert(n_released == 1);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 103, .data = "w" }, 0);
+    assert_released_payloads((const char *[]) { "xy", "zw", "" }, 3);
+    ovs_assert(stats(cmp).passed == 1);
+    ovs_assert(stats(cmp).identical == 2);
+
+    /* The same with a sequence number past 2^31: secondary output that
+     * comes before any primary packet is kept, not taken as compared. */
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .sport = 81,
+                                               .seq = 3257911461u,
+                                               .data = "late" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 81,
+                                             .seq = 3257911461u,
+                                             .data = "late" }, 0);
+    ovs_assert(n_released == 4);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Retransmissions of compared data pass on both sides. */
+static void
+test_tcp_retransmit(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 9, .data = "ta" }, 0);
+    assert_released_payloads((const char *[]) { "data", "data" }, 2);
+    ovs_assert(stats(cmp).secondary_retransmits == 2);
+    ovs_assert(!has_request(cmp, NULL));
+    ovs_assert(stats(cmp).held_packets == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Sequence numbers wrap around 2^32. */
+static void
+test_tcp_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY,
+         &(struct spec) { .seq = UINT32_MAX - 2, .data = "0123456" }, 0);
+    feed(cmp, COLO_SECONDARY,
+         &(struct spec) { .seq = UINT32_MAX - 2, .data = "012" }, 0);
+    ovs_assert(n_released == 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 0, .data = "3456" },
+         0);
+    assert_released_payloads((const char *[]) { "0123456" }, 1);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 4, .data = "78" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 4, .data = "78" }, 0);
+    ovs_assert(n_released == 2);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* A differing byte raises one request that names the connection; held
+ * packets are released by the flush, in order, and comparison resumes. */
+static void
+test_tcp_diverge(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    const char *reason;
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "same" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 5, .data = "left" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1, .data = "samE" },
+         0);
+    ovs_assert(n_released == 0);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "tcp 10.0.0.1:80->10.0.0.2:5000: different "
+                       "payload in sequence range [1, 5)"));
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 5, .data = "righ" },
+         0);
+    ovs_assert(stats(cmp).diverged_payload == 1);
+    ovs_assert(stats(cmp).checkpoint_requests == 1);
+
+    colo_compare_checkpoint_done(cmp);
+    assert_released_payloads((const char *[]) { "same", "left" }, 2);
+    ovs_assert(stats(cmp).flushed == 2);
+    ovs_assert(!has_request(cmp, NULL));
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 9, .data = "ok" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 9, .data = "ok" }, 0);
+    ovs_assert(n_released == 3);
+    ovs_assert(stats(cmp).checkpoints == 1);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Datagrams are paired first in, first out, and released in order. */
+static void
+test_udp_fifo(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    const char *reason;
+
+    for (int i = 0; i < 3; i++) {
+        char data[8];
+        snprintf(data, sizeof data, "dg%d", i);
+        feed(cmp, COLO_PRIMARY,
+             &(struct spec) { .nw_proto = IPPROTO_UDP, .data = data }, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        char data[8];
+        snprintf(data, sizeof data, "dg%d", i);
+        feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                                   .data = data, .ttl = 9 },
+             0);
+    }
+    ovs_assert(n_released == 3);
+    for (int i = 0; i < 3; i++) {
+        struct colo_packet cp;
+        colo_packet_classify(released[i], &cp);
+        ovs_assert(cp.kind == COLO_KIND_DATAGRAM);
+        /* The UDP header is compared too: payload after 8 bytes. */
+        ovs_assert(((const char *) dp_packet_data(released[i]))
+                   [cp.cmp_ofs + 10] == '0' + i);
+    }
+
+    feed(cmp, COLO_PRIMARY,
+         &(struct spec) { .nw_proto = IPPROTO_UDP, .data = "long" }, 0);
+    feed(cmp, COLO_SECONDARY,
+         &(struct spec) { .nw_proto = IPPROTO_UDP, .data = "longer" }, 0);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "udp 10.0.0.1:80->10.0.0.2:5000: size 12 on "
+                       "the primary, 14 on the secondary"));
+    ovs_assert(stats(cmp).diverged_size == 1);
+    colo_compare_destroy(cmp);
+    ovs_assert(n_released == 4);
+    clear_released();
+}
+
+/* A primary packet without counterpart raises one request after the
+ * compare timeout, not before. */
+static void
+test_timeout(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_options o = *default_options();
+    struct colo_compare *cmp;
+    const char *reason;
+
+    o.compare_timeout = 500;
+    o.scan_period = 100;
+    cmp = new_compare(&o);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "alone" },
+         1000);
+    ovs_assert(colo_compare_next_wakeup(cmp) == 1500);
+    colo_compare_run(cmp, 1499);
+    ovs_assert(!has_request(cmp, NULL));
+    ovs_assert(colo_compare_next_wakeup(cmp) == 1599);
+    colo_compare_run(cmp, 1600);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "tcp 10.0.0.1:80->10.0.0.2:5000: no "
+                       "secondary output for 600 ms"));
+    ovs_assert(stats(cmp).timeouts == 1);
+    colo_compare_run(cmp, 5000);
+    ovs_assert(stats(cmp).timeouts == 1);
+    ovs_assert(stats(cmp).checkpoint_requests == 1);
+    colo_compare_checkpoint_done(cmp);
+    ovs_assert(n_released == 1);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* A full primary queue raises a request and releases the oldest packet
+ * uncompared: every primary packet is accounted for. */
+static void
+test_queue_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_options o = *default_options();
+    struct colo_compare *cmp;
+
+    o.max_queue_packets = 4;
+    cmp = new_compare(&o);
+    for (int i = 0; i < 6; i++) {
+        feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1 + 4 * i,
+                                                 .data = "pkt!" }, 0);
+    }
+    struct colo_stats s = stats(cmp);
+    ovs_assert(s.queue_full == 1);
+    ovs_assert(s.checkpoint_requests == 1);
+    ovs_assert(s.forced == 2);
+    ovs_assert(s.held_packets == 4);
+    ovs_assert(n_released == 2);
+    ovs_assert(s.released + s.held_packets == s.primary_packets);
+    for (int i = 0; i < 6; i++) {
+        feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1 + 4 * i,
+                                                   .data = "pkt!" }, 0);
+    }
+    ovs_assert(stats(cmp).secondary_dropped == 2);
+    colo_compare_checkpoint_done(cmp);
+    ovs_assert(n_released == 6);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* A full connection table evicts idle connections; when every connection
+ * holds packets, new ones go uncompared with a request. */
+static void
+test_table_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_options o = *default_options();
+    struct colo_compare *cmp;
+
+    o.max_connections = 2;
+    cmp = new_compare(&o);
+    for (int port = 1; port <= 3; port++) {
+        feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = port, .seq = 1,
+                                                 .data = "a" }, 0);
+        feed(cmp, COLO_SECONDARY, &(struct spec) { .sport = port, .seq = 1,
+                                                   .data = "a" }, 0);
+    }
+    ovs_assert(stats(cmp).conns_evicted == 1);
+    ovs_assert(stats(cmp).connections == 2);
+    ovs_assert(!has_request(cmp, NULL));
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 2, .seq = 2,
+                                             .data = "b" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 3, .seq = 2,
+                                             .data = "b" }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 4, .seq = 1,
+                                             .data = "c" }, 0);
+    ovs_assert(stats(cmp).table_full == 1);
+    ovs_assert(stats(cmp).untracked == 1);
+    ovs_assert(n_released == 4);
+    colo_compare_destroy(cmp);
+    ovs_assert(n_released == 6);
+    clear_released();
+}
+
+/* FIN from both sides ends a connection after a short linger. */
+static void
+test_close(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "bye",
+                                             .flags = TCP_FIN | TCP_ACK }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1, .data = "bye",
+                                               .flags = TCP_FIN | TCP_ACK },
+         0);
+    ovs_assert(n_released == 1);
+    colo_compare_run(cmp, 999);
+    ovs_assert(stats(cmp).connections == 1);
+    colo_compare_run(cmp, 1000);
+    ovs_assert(stats(cmp).conns_closed == 1);
+    ovs_assert(stats(cmp).connections == 0);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 9, .seq = 1,
+                                             .flags = TCP_RST }, 2000);
+    ovs_assert(n_released == 2);
+    colo_compare_run(cmp, 3000);
+    ovs_assert(stats(cmp).conns_closed == 2);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* IPv6 and VLAN-tagged traffic is compared, per tag. */
+static void
+test_ipv6_vlan(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    ovs_be16 ipv6 = htons(ETH_TYPE_IPV6);
+    const char *reason;
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+                                             .data = "v6" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+                                               .data = "v6" }, 0);
+    ovs_assert(n_released == 1);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                             .vlan = 10, .data = "t" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                               .data = "t" }, 0);
+    ovs_assert(n_released == 1);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                               .vlan = 10, .data = "t" }, 0);
+    ovs_assert(n_released == 2);
+    ovs_assert(stats(cmp).connections == 3);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6,
+                                             .nw_proto = IPPROTO_UDP,
+                                             .vlan = 20, .data = "a" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6,
+                                               .nw_proto = IPPROTO_UDP,
+                                               .vlan = 20, .data = "b" }, 0);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "udp vlan20 fd00::1:80->fd00::2:5000: "
+                       "different content (9 bytes)"));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Non-IP frames (ARP) are compared whole. */
+static void
+test_arp(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    ovs_be16 arp = htons(ETH_TYPE_ARP);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = arp }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = arp }, 0);
+    ovs_assert(n_released == 1);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = arp }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = arp, .ttl = 1 },
+         0);
+    /* For ARP, flow_compose() does not use the TTL: identical again. */
+    ovs_assert(n_released == 2);
+    ovs_assert(stats(cmp).compared_bytes == 2 * (14 + 28));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Malformed IP headers are counted and compared as whole frames, without
+ * reading out of bounds. */
+static void
+test_malformed(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    for (int side = COLO_PRIMARY; side <= COLO_SECONDARY; side++) {
+        /* IHL of 15 words in a 20-byte header. */
+        struct dp_packet *p = make_packet(&(struct spec) { .seq = 1,
+                                                           .data = "x" });
+        struct ip_header *ip = dp_packet_l3(p);
+        ip->ip_ihl_ver = IP_IHL_VER(15, 4);
+        colo_compare_input(cmp, side, p, 0);
+
+        /* TCP data offset past the end of the packet. */
+        p = make_packet(&(struct spec) { .seq = 1, .sport = 7 });
+        struct tcp_header *tcp = dp_packet_l4(p);
+        tcp->tcp_ctl = TCP_CTL(TCP_ACK, 15);
+        colo_compare_input(cmp, side, p, 0);
+
+        /* Truncated in the middle of the IP header. */
+        p = make_packet(&(struct spec) { .seq = 1, .sport = 8 });
+        dp_packet_set_size(p, 14 + 10);
+        colo_compare_input(cmp, side, p, 0);
+    }
+    ovs_assert(stats(cmp).malformed == 6);
+    ovs_assert(n_released == 3);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* Property test: the same random byte streams, segmented at random on each
+ * side, with random retransmissions, reordering within a window on the
+ * secondary side and random interleaving of the sides, cause no request
+ * and are released entirely and in order.  Then one flipped byte causes
+ * exactly one request. */
+
+/* A segment of a stream, to be fed. */
+struct seg {
+    uint16_t port;
+    uint32_t seq;
+    size_t ofs, len;
+};
+
+/* Cuts a stream of 'size' bytes for connection 'port', starting at 'isn',
+ * into random segments appended to '*segs', with random retransmissions of
+ * earlier segments ('retransmit') and, if 'shuffle', swaps of neighbours. */
+static void
+cut_stream(uint16_t port, uint32_t isn, size_t size, bool shuffle,
+           struct seg **segs, size_t *n, size_t *allocated)
+{
+    size_t start = *n;
+
+    size_t ofs = 0;
+    while (ofs < size) {
+        size_t max_len = 1 + random_range(1400);
+        size_t len = MIN(size - ofs, max_len);
+
+        if (*n >= *allocated) {
+            *segs = x2nrealloc(*segs, allocated, sizeof **segs);
+        }
+        (*segs)[(*n)++] = (struct seg) { port, isn + ofs, ofs, len };
+        if (random_range(10) == 0 && *n - start > 1) {
+            if (*n >= *allocated) {
+                *segs = x2nrealloc(*segs, allocated, sizeof **segs);
+            }
+            size_t old = start + random_range(*n - start);
+            (*segs)[(*n)++] = (*segs)[old];
+        }
+        ofs += len;
+    }
+    if (shuffle) {
+        for (size_t i = start; i + 1 < *n; i++) {
+            if (random_range(4) == 0) {
+                struct seg tmp = (*segs)[i];
+                (*segs)[i] = (*segs)[i + 1];
+                (*segs)[i + 1] = tmp;
+            }
+        }
+    }
+}
+
+static void
+test_property(struct ovs_cmdl_context *ctx)
+{
+    uint32_t seed = atoi(ctx->argv[1]);
+    int n_streams = atoi(ctx->argv[2]);
+    size_t total_segments = 0, total_bytes = 0;
+
+    random_set_seed(seed);
+    for (int round = 0; round < n_streams; round++) {
+        struct colo_compare *cmp = new_compare(NULL);
+        size_t size = 1 + random_range(20000);
+        uint8_t *data = xmalloc(size);
+        uint8_t *sdata = xmalloc(size);
+        uint32_t isn = random_uint32();
+        struct seg *segs[2] = { NULL, NULL };
+        size_t n[2] = { 0, 0 }, allocated[2] = { 0, 0 }, next[2] = { 0, 0 };
+        bool flip = round % 2;
+        size_t flip_at = random_range(size);
+
+        random_bytes(data, size);
+        memcpy(sdata, data, size);
+        if (flip) {
+            sdata[flip_at] ^= 1 + random_range(255);
+        }
+        cut_stream(80, isn, size, false, &segs[0], &n[0], &allocated[0]);
+        cut_stream(80, isn, size, true, &segs[1], &n[1], &allocated[1]);
+
+        while (next[0] < n[0] || next[1] < n[1]) {
+            int side = (next[0] >= n[0] ? 1
+                        : next[1] >= n[1] ? 0
+                        : random_range(2));
+            const struct seg *sg = &segs[side][next[side]++];
+            const uint8_t *bytes = side ? sdata : data;
+
+            feed(cmp, side, &(struct spec) { .sport = sg->port,
+                                             .seq = sg->seq,
+                                             .bytes = bytes + sg->ofs,
+                                             .len = sg->len }, 0);
+        }
+        total_segments += n[0] + n[1];
+        total_bytes += size;
+
+        struct colo_stats s = stats(cmp);
+        const char *reason;
+        if (!flip) {
+            /* Every primary byte released once, in order. */
+            size_t got = 0;
+            if (has_request(cmp, &reason)) {
+                ovs_fatal(0, "round %d: unexpected request: %s", round,
+                          reason);
+            }
+            ovs_assert(s.held_packets == 0);
+            ovs_assert(n_released == n[0]);
+            for (size_t i = 0; i < n_released; i++) {
+                struct colo_packet cp;
+                colo_packet_classify(released[i], &cp);
+                ovs_assert(cp.seq == segs[0][i].seq);
+                if (cp.seq - isn == got) {
+                    got += cp.cmp_size;
+                }
+            }
+            ovs_assert(got == size);
+            ovs_assert(s.compared_bytes == size);
+        } else {
+            if (!has_request(cmp, &reason)) {
+                ovs_fatal(0, "round %d: no request for the byte flipped at "
+                          "%"PRIuSIZE" of %"PRIuSIZE, round, flip_at, size);
+            }
+            ovs_assert(strstr(reason, "tcp 10.0.0.1:80->10.0.0.2:5000: "));
+            ovs_assert(s.checkpoint_requests == 1);
+            ovs_assert(s.diverged_payload == 1);
+            colo_compare_checkpoint_done(cmp);
+            ovs_assert(n_released == n[0]);
+        }
+        colo_compare_destroy(cmp);
+        clear_released();
+        free(segs[0]);
+        free(segs[1]);
+        free(data);
+        free(sdata);
+    }
+    printf("%d streams, %"PRIuSIZE" segments, %"PRIuSIZE" bytes: ok\n",
+           n_streams, total_segments, total_bytes);
+}
+
+static const struct ovs_cmdl_command commands[] = {
+    {"tcp-identical", "[SEQ]", 0, 1, test_tcp_identical, OVS_RO},
+    {"tcp-segmentation", NULL, 0, 0, test_tcp_segmentation, OVS_RO},
+    {"tcp-order", NULL, 0, 0, test_tcp_order, OVS_RO},
+    {"tcp-retransmit", NULL, 0, 0, test_tcp_retransmit, OVS_RO},
+    {"tcp-wrap", NULL, 0, 0, test_tcp_wrap, OVS_RO},
+    {"tcp-diverge", NULL, 0, 0, test_tcp_diverge, OVS_RO},
+    {"udp-fifo", NULL, 0, 0, test_udp_fifo, OVS_RO},
+    {"timeout", NULL, 0, 0, test_timeout, OVS_RO},
+    {"queue-full", NULL, 0, 0, test_queue_full, OVS_RO},
+    {"table-full", NULL, 0, 0, test_table_full, OVS_RO},
+    {"close", NULL, 0, 0, test_close, OVS_RO},
+    {"ipv6-vlan", NULL, 0, 0, test_ipv6_vlan, OVS_RO},
+    {"arp", NULL, 0, 0, test_arp, OVS_RO},
+    {"malformed", NULL, 0, 0, test_malformed, OVS_RO},
+    {"property", "SEED STREAMS", 2, 2, test_property, OVS_RO},
+    {NULL, NULL, 0, 0, NULL, OVS_RO},
+};
+
+static void
+test_colo_compare_main(int argc, char *argv[])
+{
+    struct ovs_cmdl_context ctx = {
+        .argc = argc - 1,
+        .argv = argv + 1,
+    };
+
+    set_program_name(argv[0]);
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
+    ovs_cmdl_run_command(&ctx, commands);
+    free(released);
+}
+
+OVSTEST_REGISTER("test-colo-compare", test_colo_compare_main);
