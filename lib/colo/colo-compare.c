@@ -519,10 +519,16 @@ compare_fifo(struct colo_compare *cmp, struct colo_conn *conn)
 
     while ((p = queue_head(conn, COLO_PRIMARY))
            && (s = queue_head(conn, COLO_SECONDARY))) {
-        if (p->cmp_size != s->cmp_size || p->frag != s->frag) {
+        if (p->cmp_size != s->cmp_size) {
             diverge(cmp, conn, &cmp->stats.diverged_size,
                     "size %"PRIu32" on the primary, %"PRIu32
                     " on the secondary", p->cmp_size, s->cmp_size);
+            return;
+        }
+        if (p->frag != s->frag) {
+            diverge(cmp, conn, &cmp->stats.diverged_payload,
+                    "fragment offset and flags %#"PRIx32" on the primary, %#"
+                    PRIx32" on the secondary", p->frag, s->frag);
             return;
         }
         if (memcmp(held_bytes(p), held_bytes(s), p->cmp_size)) {
