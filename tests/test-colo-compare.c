@@ -75,6 +75,12 @@ struct spec {
     uint16_t flags;             /* TCP flags (default ACK). */
     uint8_t ttl;                /* Default 64. */
     uint16_t vlan;              /* VLAN ID, 0 for none. */
+    uint16_t ip_id;             /* IPv4 identification. */
+    uint16_t frag;              /* IPv4 fragment offset and flags. */
+    uint32_t label;             /* IPv6 flow label. */
+    uint16_t window;            /* TCP window. */
+    int opt_words;              /* TCP: the first 4 * opt_words bytes of
+                                 * the payload become TCP options. */
     const char *data;           /* Payload (or use 'bytes' and 'len'). */
     const uint8_t *bytes;
     size_t len;
@@ -105,6 +111,7 @@ make_packet(const struct spec *sp)
     flow.tp_src = htons(sp->sport ? sp->sport : 80);
     flow.tp_dst = htons(sp->dport ? sp->dport : 5000);
     flow.tcp_flags = htons(sp->flags ? sp->flags : TCP_ACK);
+    flow.ipv6_label = htonl(sp->label);
     if (sp->vlan) {
         flow.vlans[0].tpid = htons(ETH_TYPE_VLAN_8021Q);
         flow.vlans[0].tci = htons(sp->vlan | VLAN_CFI);
@@ -112,9 +119,16 @@ make_packet(const struct spec *sp)
     flow_compose(p, &flow, l7, len);
     pkt_metadata_init(&p->md, 0);
 
+    if (flow.dl_type == htons(ETH_TYPE_IP)) {
+        struct ip_header *ip = dp_packet_l3(p);
+        ip->ip_id = htons(sp->ip_id);
+        ip->ip_frag_off = htons(sp->frag);
+    }
     if (flow.nw_proto == IPPROTO_TCP && flow.dl_type != htons(ETH_TYPE_ARP)) {
         struct tcp_header *tcp = dp_packet_l4(p);
         put_16aligned_be32(&tcp->tcp_seq, htonl(sp->seq));
+        tcp->tcp_winsz = htons(sp->window);
+        tcp->tcp_ctl = TCP_CTL(ntohs(flow.tcp_flags), 5 + sp->opt_words);
     }
     return p;
 }
@@ -607,6 +621,98 @@ test_malformed(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* What legitimately differs between replicas is ignored: IP ID, TTL, TCP
+ * window and options, IPv6 flow label; SYN and FIN without payload never
+ * diverge. */
+static void
+test_headers(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    ovs_be16 ipv6 = htons(ETH_TYPE_IPV6);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 99, .flags = TCP_SYN },
+         0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 99, .ip_id = 7,
+                                               .flags = TCP_SYN }, 0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 100, .ip_id = 1,
+                                             .window = 100,
+                                             .data = "payload" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 100, .ip_id = 2,
+                                               .ttl = 1, .window = 200,
+                                               .opt_words = 3,
+                                               .data = "\x01\x01\x08\x0a"
+                                                       "12345678payload" },
+         0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 107, .ip_id = 3,
+                                             .flags = TCP_FIN | TCP_ACK },
+         0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 107, .ip_id = 4,
+                                               .flags = TCP_FIN | TCP_ACK },
+         0);
+    assert_released_payloads((const char *[]) { "", "payload", "" }, 3);
+
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+                                             .label = 0x12345,
+                                             .data = "six" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+                                               .label = 0xabcde, .ttl = 2,
+                                               .data = "six" }, 0);
+    ovs_assert(n_released == 4);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
+/* ICMP, ICMPv6 and IPv4 fragments are compared first in, first out. */
+static void
+test_icmp_frag(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    ovs_be16 ipv6 = htons(ETH_TYPE_IPV6);
+    const char *reason;
+
+    /* ICMP echo reply (type 0) and ICMPv6 echo reply (type 129). */
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_ICMP,
+                                             .sport = 0, .dport = 0,
+                                             .data = "ping" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_ICMP,
+                                               .sport = 0, .dport = 0,
+                                               .ip_id = 5, .data = "ping" },
+         0);
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6,
+                                             .nw_proto = IPPROTO_ICMPV6,
+                                             .sport = 129, .dport = 0,
+                                             .data = "ping6" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6,
+                                               .nw_proto = IPPROTO_ICMPV6,
+                                               .sport = 129, .dport = 0,
+                                               .data = "ping6" }, 0);
+    ovs_assert(n_released == 2);
+
+    /* A UDP datagram in two IPv4 fragments. */
+    struct spec first = { .nw_proto = IPPROTO_UDP, .frag = IP_MORE_FRAGMENTS,
+                          .data = "fragment one" };
+    struct spec later = { .nw_proto = IPPROTO_UDP, .frag = 2,
+                          .data = "two" };
+    feed(cmp, COLO_PRIMARY, &first, 0);
+    feed(cmp, COLO_PRIMARY, &later, 0);
+    feed(cmp, COLO_SECONDARY, &first, 0);
+    feed(cmp, COLO_SECONDARY, &later, 0);
+    ovs_assert(n_released == 4);
+    ovs_assert(!has_request(cmp, NULL));
+
+    /* The same later fragment at another offset diverges. */
+    feed(cmp, COLO_PRIMARY, &later, 0);
+    later.frag = 3;
+    feed(cmp, COLO_SECONDARY, &later, 0);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "udp 10.0.0.1->10.0.0.2: fragment "
+                       "offset and flags 0x2 on the primary, 0x3 on the "
+                       "secondary"));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
 /* Property test: the same random byte streams, segmented at random on each
  * side, with random retransmissions, reordering within a window on the
  * secondary side and random interleaving of the sides, cause no request
@@ -808,7 +914,8 @@ bench_run(const struct bench_case *bc, size_t n_pairs)
     }
     cmp = colo_compare_create(default_options(), discard_released,
                               &n_released_here);
-    for (size_t done = 0; done < n_pairs; ) {
+    size_t done = 0;
+    while (done < n_pairs) {
         size_t n = MIN(BENCH_BATCH, n_pairs - done);
         struct timespec start, end;
 
@@ -874,6 +981,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"ipv6-vlan", NULL, 0, 0, test_ipv6_vlan, OVS_RO},
     {"arp", NULL, 0, 0, test_arp, OVS_RO},
     {"malformed", NULL, 0, 0, test_malformed, OVS_RO},
+    {"headers", NULL, 0, 0, test_headers, OVS_RO},
+    {"icmp-frag", NULL, 0, 0, test_icmp_frag, OVS_RO},
     {"property", "SEED STREAMS", 2, 2, test_property, OVS_RO},
     {"bench", "[PAIRS]", 0, 1, test_bench, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
