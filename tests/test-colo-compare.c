@@ -75,6 +75,7 @@ struct spec {
     uint16_t flags;             /* TCP flags (default ACK). */
     uint8_t ttl;                /* Default 64. */
     uint16_t vlan;              /* VLAN ID, 0 for none. */
+    uint16_t svlan;             /* 802.1ad outer VLAN ID, 0 for none. */
     uint16_t ip_id;             /* IPv4 identification. */
     uint16_t frag;              /* IPv4 fragment offset and flags. */
     uint32_t label;             /* IPv6 flow label. */
@@ -113,8 +114,13 @@ make_packet(const struct spec *sp)
     flow.tcp_flags = htons(sp->flags ? sp->flags : TCP_ACK);
     flow.ipv6_label = htonl(sp->label);
     if (sp->vlan) {
-        flow.vlans[0].tpid = htons(ETH_TYPE_VLAN_8021Q);
-        flow.vlans[0].tci = htons(sp->vlan | VLAN_CFI);
+        int i = sp->svlan ? 1 : 0;
+        flow.vlans[i].tpid = htons(ETH_TYPE_VLAN_8021Q);
+        flow.vlans[i].tci = htons(sp->vlan | VLAN_CFI);
+    }
+    if (sp->svlan) {
+        flow.vlans[0].tpid = htons(ETH_TYPE_VLAN_8021AD);
+        flow.vlans[0].tci = htons(sp->svlan | VLAN_CFI);
     }
     flow_compose(p, &flow, l7, len);
     pkt_metadata_init(&p->md, 0);
@@ -564,6 +570,21 @@ test_ipv6_vlan(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(has_request(cmp, &reason));
     ovs_assert(!strcmp(reason, "udp vlan20 fd00::1:80->fd00::2:5000: "
                        "different content (9 bytes)"));
+    colo_compare_checkpoint_done(cmp);
+
+    /* 802.1ad: the outer tag is part of the key too. */
+    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                             .svlan = 100, .vlan = 10,
+                                             .data = "qinq" }, 0);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                               .svlan = 200, .vlan = 10,
+                                               .data = "qinq" }, 0);
+    ovs_assert(n_released == 3);
+    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                               .svlan = 100, .vlan = 10,
+                                               .data = "qinq" }, 0);
+    ovs_assert(n_released == 4);
+    ovs_assert(stats(cmp).malformed == 0);
     colo_compare_destroy(cmp);
     clear_released();
 }
