@@ -32,6 +32,7 @@
 
 #include "colo/colo-compare.h"
 #include "colo/colo-packet.h"
+#include "colo-test-packet.h"
 #include "command-line.h"
 #include "dp-packet.h"
 #include "flow.h"
@@ -66,79 +67,6 @@ clear_released(void)
     n_released = 0;
 }
 
-/* What a test packet looks like; zero members take defaults. */
-struct spec {
-    ovs_be16 dl_type;           /* Default IPv4. */
-    uint8_t nw_proto;           /* Default TCP. */
-    uint16_t sport, dport;      /* Defaults 80 and 5000. */
-    uint32_t seq;               /* TCP sequence number. */
-    uint16_t flags;             /* TCP flags (default ACK). */
-    uint8_t ttl;                /* Default 64. */
-    uint16_t vlan;              /* VLAN ID, 0 for none. */
-    uint16_t svlan;             /* 802.1ad outer VLAN ID, 0 for none. */
-    uint16_t ip_id;             /* IPv4 identification. */
-    uint16_t frag;              /* IPv4 fragment offset and flags. */
-    uint32_t label;             /* IPv6 flow label. */
-    uint16_t window;            /* TCP window. */
-    int opt_words;              /* TCP: the first 4 * opt_words bytes of
-                                 * the payload become TCP options. */
-    const char *data;           /* Payload (or use 'bytes' and 'len'). */
-    const uint8_t *bytes;
-    size_t len;
-};
-
-static struct dp_packet *
-make_packet(const struct spec *sp)
-{
-    struct dp_packet *p = dp_packet_new(128 + sp->len);
-    struct flow flow;
-    size_t len = sp->data ? strlen(sp->data) : sp->len;
-    const void *l7 = sp->data ? (const void *) sp->data : sp->bytes;
-
-    memset(&flow, 0, sizeof flow);
-    flow.dl_src = (struct eth_addr) ETH_ADDR_C(52, 54, 00, 00, 00, 01);
-    flow.dl_dst = (struct eth_addr) ETH_ADDR_C(52, 54, 00, 00, 00, 02);
-    flow.dl_type = sp->dl_type ? sp->dl_type : htons(ETH_TYPE_IP);
-    flow.nw_proto = sp->nw_proto ? sp->nw_proto : IPPROTO_TCP;
-    flow.nw_ttl = sp->ttl ? sp->ttl : 64;
-    if (flow.dl_type == htons(ETH_TYPE_IPV6)) {
-        flow.ipv6_src.s6_addr[15] = 1;
-        flow.ipv6_dst.s6_addr[15] = 2;
-        flow.ipv6_src.s6_addr[0] = flow.ipv6_dst.s6_addr[0] = 0xfd;
-    } else {
-        flow.nw_src = htonl(0x0a000001);
-        flow.nw_dst = htonl(0x0a000002);
-    }
-    flow.tp_src = htons(sp->sport ? sp->sport : 80);
-    flow.tp_dst = htons(sp->dport ? sp->dport : 5000);
-    flow.tcp_flags = htons(sp->flags ? sp->flags : TCP_ACK);
-    flow.ipv6_label = htonl(sp->label);
-    if (sp->vlan) {
-        int i = sp->svlan ? 1 : 0;
-        flow.vlans[i].tpid = htons(ETH_TYPE_VLAN_8021Q);
-        flow.vlans[i].tci = htons(sp->vlan | VLAN_CFI);
-    }
-    if (sp->svlan) {
-        flow.vlans[0].tpid = htons(ETH_TYPE_VLAN_8021AD);
-        flow.vlans[0].tci = htons(sp->svlan | VLAN_CFI);
-    }
-    flow_compose(p, &flow, l7, len);
-    pkt_metadata_init(&p->md, 0);
-
-    if (flow.dl_type == htons(ETH_TYPE_IP)) {
-        struct ip_header *ip = dp_packet_l3(p);
-        ip->ip_id = htons(sp->ip_id);
-        ip->ip_frag_off = htons(sp->frag);
-    }
-    if (flow.nw_proto == IPPROTO_TCP && flow.dl_type != htons(ETH_TYPE_ARP)) {
-        struct tcp_header *tcp = dp_packet_l4(p);
-        put_16aligned_be32(&tcp->tcp_seq, htonl(sp->seq));
-        tcp->tcp_winsz = htons(sp->window);
-        tcp->tcp_ctl = TCP_CTL(ntohs(flow.tcp_flags), 5 + sp->opt_words);
-    }
-    return p;
-}
-
 static const struct colo_options *
 default_options(void)
 {
@@ -157,10 +85,10 @@ new_compare(const struct colo_options *options)
 }
 
 static void
-feed(struct colo_compare *cmp, enum colo_side side, const struct spec *sp,
-     long long int now)
+feed(struct colo_compare *cmp, enum colo_side side,
+     const struct colo_test_spec *sp, long long int now)
 {
-    colo_compare_input(cmp, side, make_packet(sp), now);
+    colo_compare_input(cmp, side, colo_test_packet(sp), now);
 }
 
 static struct colo_stats
@@ -219,10 +147,10 @@ test_tcp_identical(struct ovs_cmdl_context *ctx)
     struct colo_compare *cmp = new_compare(NULL);
 
     uint32_t seq0 = ctx->argc > 1 ? strtoul(ctx->argv[1], NULL, 10) : 1000;
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = seq0, .data = "hello" },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = seq0, .data = "hello"),
          0);
     ovs_assert(n_released == 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = seq0, .data = "hello" },
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = seq0, .data = "hello"),
          1);
     assert_released_payloads((const char *[]) { "hello" }, 1);
     ovs_assert(stats(cmp).identical == 1);
@@ -239,16 +167,16 @@ test_tcp_segmentation(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
     struct colo_compare *cmp = new_compare(NULL);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "abcd" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 5, .data = "efghij" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "abcd"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5, .data = "efghij"), 0);
     feed(cmp, COLO_SECONDARY,
-         &(struct spec) { .seq = 1, .data = "ab", .ttl = 3 }, 0);
+         SPEC(.seq = 1, .data = "ab", .ttl = 3), 0);
     ovs_assert(n_released == 0);
     feed(cmp, COLO_SECONDARY,
-         &(struct spec) { .seq = 3, .data = "cdefg", .ttl = 3 }, 0);
+         SPEC(.seq = 3, .data = "cdefg", .ttl = 3), 0);
     assert_released_payloads((const char *[]) { "abcd" }, 1);
     feed(cmp, COLO_SECONDARY,
-         &(struct spec) { .seq = 8, .data = "hij", .ttl = 3 }, 0);
+         SPEC(.seq = 8, .data = "hij", .ttl = 3), 0);
     assert_released_payloads((const char *[]) { "abcd", "efghij" }, 2);
     ovs_assert(stats(cmp).held_packets == 0);
     ovs_assert(!has_request(cmp, NULL));
@@ -268,26 +196,26 @@ test_tcp_order(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
     struct colo_compare *cmp = new_compare(NULL);
 
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 100, .data = "xyz" },
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "xyz"),
          0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 100, .data = "xy" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "xy"), 0);
     assert_released_payloads((const char *[]) { "xy" }, 1);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 102, .data = "zw" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 104 }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 102, .data = "zw"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 104), 0);
     ovs_assert(n_released == 1);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 103, .data = "w" }, 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 103, .data = "w"), 0);
     assert_released_payloads((const char *[]) { "xy", "zw", "" }, 3);
     ovs_assert(stats(cmp).passed == 1);
     ovs_assert(stats(cmp).identical == 2);
 
     /* The same with a sequence number past 2^31: secondary output that
      * comes before any primary packet is kept, not taken as compared. */
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .sport = 81,
+    feed(cmp, COLO_SECONDARY, SPEC(.sport = 81,
                                                .seq = 3257911461u,
-                                               .data = "late" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 81,
+                                               .data = "late"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 81,
                                              .seq = 3257911461u,
-                                             .data = "late" }, 0);
+                                             .data = "late"), 0);
     ovs_assert(n_released == 4);
     ovs_assert(!has_request(cmp, NULL));
     colo_compare_destroy(cmp);
@@ -300,11 +228,11 @@ test_tcp_retransmit(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
     struct colo_compare *cmp = new_compare(NULL);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 7, .data = "data" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 9, .data = "ta" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 7, .data = "data"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 7, .data = "data"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 7, .data = "data"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 7, .data = "data"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 9, .data = "ta"), 0);
     assert_released_payloads((const char *[]) { "data", "data" }, 2);
     ovs_assert(stats(cmp).secondary_retransmits == 2);
     ovs_assert(!has_request(cmp, NULL));
@@ -320,15 +248,15 @@ test_tcp_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
     struct colo_compare *cmp = new_compare(NULL);
 
     feed(cmp, COLO_PRIMARY,
-         &(struct spec) { .seq = UINT32_MAX - 2, .data = "0123456" }, 0);
+         SPEC(.seq = UINT32_MAX - 2, .data = "0123456"), 0);
     feed(cmp, COLO_SECONDARY,
-         &(struct spec) { .seq = UINT32_MAX - 2, .data = "012" }, 0);
+         SPEC(.seq = UINT32_MAX - 2, .data = "012"), 0);
     ovs_assert(n_released == 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 0, .data = "3456" },
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 0, .data = "3456"),
          0);
     assert_released_payloads((const char *[]) { "0123456" }, 1);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 4, .data = "78" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 4, .data = "78" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 4, .data = "78"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 4, .data = "78"), 0);
     ovs_assert(n_released == 2);
     ovs_assert(!has_request(cmp, NULL));
     colo_compare_destroy(cmp);
@@ -343,15 +271,15 @@ test_tcp_diverge(struct ovs_cmdl_context *ctx OVS_UNUSED)
     struct colo_compare *cmp = new_compare(NULL);
     const char *reason;
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "same" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 5, .data = "left" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1, .data = "samE" },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "same"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5, .data = "left"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "samE"),
          0);
     ovs_assert(n_released == 0);
     ovs_assert(has_request(cmp, &reason));
     ovs_assert(!strcmp(reason, "tcp 10.0.0.1:80->10.0.0.2:5000: different "
                        "payload in sequence range [1, 5)"));
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 5, .data = "righ" },
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 5, .data = "righ"),
          0);
     ovs_assert(stats(cmp).diverged_payload == 1);
     ovs_assert(stats(cmp).checkpoint_requests == 1);
@@ -361,8 +289,8 @@ test_tcp_diverge(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(stats(cmp).flushed == 2);
     ovs_assert(!has_request(cmp, NULL));
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 9, .data = "ok" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 9, .data = "ok" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 9, .data = "ok"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 9, .data = "ok"), 0);
     ovs_assert(n_released == 3);
     ovs_assert(stats(cmp).checkpoints == 1);
     colo_compare_destroy(cmp);
@@ -380,13 +308,13 @@ test_udp_fifo(struct ovs_cmdl_context *ctx OVS_UNUSED)
         char data[8];
         snprintf(data, sizeof data, "dg%d", i);
         feed(cmp, COLO_PRIMARY,
-             &(struct spec) { .nw_proto = IPPROTO_UDP, .data = data }, 0);
+             SPEC(.nw_proto = IPPROTO_UDP, .data = data), 0);
     }
     for (int i = 0; i < 3; i++) {
         char data[8];
         snprintf(data, sizeof data, "dg%d", i);
-        feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
-                                                   .data = data, .ttl = 9 },
+        feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_UDP,
+                                                   .data = data, .ttl = 9),
              0);
     }
     ovs_assert(n_released == 3);
@@ -400,9 +328,9 @@ test_udp_fifo(struct ovs_cmdl_context *ctx OVS_UNUSED)
     }
 
     feed(cmp, COLO_PRIMARY,
-         &(struct spec) { .nw_proto = IPPROTO_UDP, .data = "long" }, 0);
+         SPEC(.nw_proto = IPPROTO_UDP, .data = "long"), 0);
     feed(cmp, COLO_SECONDARY,
-         &(struct spec) { .nw_proto = IPPROTO_UDP, .data = "longer" }, 0);
+         SPEC(.nw_proto = IPPROTO_UDP, .data = "longer"), 0);
     ovs_assert(has_request(cmp, &reason));
     ovs_assert(!strcmp(reason, "udp 10.0.0.1:80->10.0.0.2:5000: size 12 on "
                        "the primary, 14 on the secondary"));
@@ -424,7 +352,7 @@ test_timeout(struct ovs_cmdl_context *ctx OVS_UNUSED)
     o.compare_timeout = 500;
     o.scan_period = 100;
     cmp = new_compare(&o);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "alone" },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "alone"),
          1000);
     ovs_assert(colo_compare_next_wakeup(cmp) == 1500);
     colo_compare_run(cmp, 1499);
@@ -455,8 +383,8 @@ test_queue_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
     o.max_queue_packets = 4;
     cmp = new_compare(&o);
     for (int i = 0; i < 6; i++) {
-        feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1 + 4 * i,
-                                                 .data = "pkt!" }, 0);
+        feed(cmp, COLO_PRIMARY, SPEC(.seq = 1 + 4 * i,
+                                                 .data = "pkt!"), 0);
     }
     struct colo_stats s = stats(cmp);
     ovs_assert(s.queue_full == 1);
@@ -466,8 +394,8 @@ test_queue_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(n_released == 2);
     ovs_assert(s.released + s.held_packets == s.primary_packets);
     for (int i = 0; i < 6; i++) {
-        feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1 + 4 * i,
-                                                   .data = "pkt!" }, 0);
+        feed(cmp, COLO_SECONDARY, SPEC(.seq = 1 + 4 * i,
+                                                   .data = "pkt!"), 0);
     }
     ovs_assert(stats(cmp).secondary_dropped == 2);
     colo_compare_checkpoint_done(cmp);
@@ -487,21 +415,21 @@ test_table_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
     o.max_connections = 2;
     cmp = new_compare(&o);
     for (int port = 1; port <= 3; port++) {
-        feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = port, .seq = 1,
-                                                 .data = "a" }, 0);
-        feed(cmp, COLO_SECONDARY, &(struct spec) { .sport = port, .seq = 1,
-                                                   .data = "a" }, 0);
+        feed(cmp, COLO_PRIMARY, SPEC(.sport = port, .seq = 1,
+                                                 .data = "a"), 0);
+        feed(cmp, COLO_SECONDARY, SPEC(.sport = port, .seq = 1,
+                                                   .data = "a"), 0);
     }
     ovs_assert(stats(cmp).conns_evicted == 1);
     ovs_assert(stats(cmp).connections == 2);
     ovs_assert(!has_request(cmp, NULL));
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 2, .seq = 2,
-                                             .data = "b" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 3, .seq = 2,
-                                             .data = "b" }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 4, .seq = 1,
-                                             .data = "c" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 2, .seq = 2,
+                                             .data = "b"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 3, .seq = 2,
+                                             .data = "b"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 4, .seq = 1,
+                                             .data = "c"), 0);
     ovs_assert(stats(cmp).table_full == 1);
     ovs_assert(stats(cmp).untracked == 1);
     ovs_assert(n_released == 4);
@@ -516,10 +444,10 @@ test_close(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
     struct colo_compare *cmp = new_compare(NULL);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 1, .data = "bye",
-                                             .flags = TCP_FIN | TCP_ACK }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 1, .data = "bye",
-                                               .flags = TCP_FIN | TCP_ACK },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "bye",
+                                             .flags = TCP_FIN | TCP_ACK), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "bye",
+                                               .flags = TCP_FIN | TCP_ACK),
          0);
     ovs_assert(n_released == 1);
     colo_compare_run(cmp, 999);
@@ -528,8 +456,8 @@ test_close(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(stats(cmp).conns_closed == 1);
     ovs_assert(stats(cmp).connections == 0);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .sport = 9, .seq = 1,
-                                             .flags = TCP_RST }, 2000);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 9, .seq = 1,
+                                             .flags = TCP_RST), 2000);
     ovs_assert(n_released == 2);
     colo_compare_run(cmp, 3000);
     ovs_assert(stats(cmp).conns_closed == 2);
@@ -545,44 +473,44 @@ test_ipv6_vlan(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_be16 ipv6 = htons(ETH_TYPE_IPV6);
     const char *reason;
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
-                                             .data = "v6" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
-                                               .data = "v6" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = ipv6, .seq = 1,
+                                             .data = "v6"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = ipv6, .seq = 1,
+                                               .data = "v6"), 0);
     ovs_assert(n_released == 1);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
-                                             .vlan = 10, .data = "t" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
-                                               .data = "t" }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.nw_proto = IPPROTO_UDP,
+                                             .vlan = 10, .data = "t"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_UDP,
+                                               .data = "t"), 0);
     ovs_assert(n_released == 1);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
-                                               .vlan = 10, .data = "t" }, 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_UDP,
+                                               .vlan = 10, .data = "t"), 0);
     ovs_assert(n_released == 2);
     ovs_assert(stats(cmp).connections == 3);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6,
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = ipv6,
                                              .nw_proto = IPPROTO_UDP,
-                                             .vlan = 20, .data = "a" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6,
+                                             .vlan = 20, .data = "a"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = ipv6,
                                                .nw_proto = IPPROTO_UDP,
-                                               .vlan = 20, .data = "b" }, 0);
+                                               .vlan = 20, .data = "b"), 0);
     ovs_assert(has_request(cmp, &reason));
     ovs_assert(!strcmp(reason, "udp vlan20 fd00::1:80->fd00::2:5000: "
                        "different content (9 bytes)"));
     colo_compare_checkpoint_done(cmp);
 
     /* 802.1ad: the outer tag is part of the key too. */
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+    feed(cmp, COLO_PRIMARY, SPEC(.nw_proto = IPPROTO_UDP,
                                              .svlan = 100, .vlan = 10,
-                                             .data = "qinq" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+                                             .data = "qinq"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_UDP,
                                                .svlan = 200, .vlan = 10,
-                                               .data = "qinq" }, 0);
+                                               .data = "qinq"), 0);
     ovs_assert(n_released == 3);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_UDP,
+    feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_UDP,
                                                .svlan = 100, .vlan = 10,
-                                               .data = "qinq" }, 0);
+                                               .data = "qinq"), 0);
     ovs_assert(n_released == 4);
     ovs_assert(stats(cmp).malformed == 0);
     colo_compare_destroy(cmp);
@@ -596,11 +524,11 @@ test_arp(struct ovs_cmdl_context *ctx OVS_UNUSED)
     struct colo_compare *cmp = new_compare(NULL);
     ovs_be16 arp = htons(ETH_TYPE_ARP);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = arp }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = arp }, 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = arp), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = arp), 0);
     ovs_assert(n_released == 1);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = arp }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = arp, .ttl = 1 },
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = arp), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = arp, .ttl = 1),
          0);
     /* For ARP, flow_compose() does not use the TTL: identical again. */
     ovs_assert(n_released == 2);
@@ -618,20 +546,20 @@ test_malformed(struct ovs_cmdl_context *ctx OVS_UNUSED)
 
     for (int side = COLO_PRIMARY; side <= COLO_SECONDARY; side++) {
         /* IHL of 15 words in a 20-byte header. */
-        struct dp_packet *p = make_packet(&(struct spec) { .seq = 1,
-                                                           .data = "x" });
+        struct dp_packet *p = colo_test_packet(SPEC(.seq = 1,
+                                                           .data = "x"));
         struct ip_header *ip = dp_packet_l3(p);
         ip->ip_ihl_ver = IP_IHL_VER(15, 4);
         colo_compare_input(cmp, side, p, 0);
 
         /* TCP data offset past the end of the packet. */
-        p = make_packet(&(struct spec) { .seq = 1, .sport = 7 });
+        p = colo_test_packet(SPEC(.seq = 1, .sport = 7));
         struct tcp_header *tcp = dp_packet_l4(p);
         tcp->tcp_ctl = TCP_CTL(TCP_ACK, 15);
         colo_compare_input(cmp, side, p, 0);
 
         /* Truncated in the middle of the IP header. */
-        p = make_packet(&(struct spec) { .seq = 1, .sport = 8 });
+        p = colo_test_packet(SPEC(.seq = 1, .sport = 8));
         dp_packet_set_size(p, 14 + 10);
         colo_compare_input(cmp, side, p, 0);
     }
@@ -651,33 +579,33 @@ test_headers(struct ovs_cmdl_context *ctx OVS_UNUSED)
     struct colo_compare *cmp = new_compare(NULL);
     ovs_be16 ipv6 = htons(ETH_TYPE_IPV6);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 99, .flags = TCP_SYN },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 99, .flags = TCP_SYN),
          0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 99, .ip_id = 7,
-                                               .flags = TCP_SYN }, 0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 100, .ip_id = 1,
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 99, .ip_id = 7,
+                                               .flags = TCP_SYN), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .ip_id = 1,
                                              .window = 100,
-                                             .data = "payload" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 100, .ip_id = 2,
+                                             .data = "payload"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .ip_id = 2,
                                                .ttl = 1, .window = 200,
                                                .opt_words = 3,
                                                .data = "\x01\x01\x08\x0a"
-                                                       "12345678payload" },
+                                                       "12345678payload"),
          0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .seq = 107, .ip_id = 3,
-                                             .flags = TCP_FIN | TCP_ACK },
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 107, .ip_id = 3,
+                                             .flags = TCP_FIN | TCP_ACK),
          0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .seq = 107, .ip_id = 4,
-                                               .flags = TCP_FIN | TCP_ACK },
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 107, .ip_id = 4,
+                                               .flags = TCP_FIN | TCP_ACK),
          0);
     assert_released_payloads((const char *[]) { "", "payload", "" }, 3);
 
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = ipv6, .seq = 1,
                                              .label = 0x12345,
-                                             .data = "six" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6, .seq = 1,
+                                             .data = "six"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = ipv6, .seq = 1,
                                                .label = 0xabcde, .ttl = 2,
-                                               .data = "six" }, 0);
+                                               .data = "six"), 0);
     ovs_assert(n_released == 4);
     ovs_assert(!has_request(cmp, NULL));
     colo_compare_destroy(cmp);
@@ -693,27 +621,28 @@ test_icmp_frag(struct ovs_cmdl_context *ctx OVS_UNUSED)
     const char *reason;
 
     /* ICMP echo reply (type 0) and ICMPv6 echo reply (type 129). */
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .nw_proto = IPPROTO_ICMP,
+    feed(cmp, COLO_PRIMARY, SPEC(.nw_proto = IPPROTO_ICMP,
                                              .sport = 0, .dport = 0,
-                                             .data = "ping" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .nw_proto = IPPROTO_ICMP,
+                                             .data = "ping"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.nw_proto = IPPROTO_ICMP,
                                                .sport = 0, .dport = 0,
-                                               .ip_id = 5, .data = "ping" },
+                                               .ip_id = 5, .data = "ping"),
          0);
-    feed(cmp, COLO_PRIMARY, &(struct spec) { .dl_type = ipv6,
+    feed(cmp, COLO_PRIMARY, SPEC(.dl_type = ipv6,
                                              .nw_proto = IPPROTO_ICMPV6,
                                              .sport = 129, .dport = 0,
-                                             .data = "ping6" }, 0);
-    feed(cmp, COLO_SECONDARY, &(struct spec) { .dl_type = ipv6,
+                                             .data = "ping6"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.dl_type = ipv6,
                                                .nw_proto = IPPROTO_ICMPV6,
                                                .sport = 129, .dport = 0,
-                                               .data = "ping6" }, 0);
+                                               .data = "ping6"), 0);
     ovs_assert(n_released == 2);
 
     /* A UDP datagram in two IPv4 fragments. */
-    struct spec first = { .nw_proto = IPPROTO_UDP, .frag = IP_MORE_FRAGMENTS,
+    struct colo_test_spec first = { .nw_proto = IPPROTO_UDP,
+                                    .frag = IP_MORE_FRAGMENTS,
                           .data = "fragment one" };
-    struct spec later = { .nw_proto = IPPROTO_UDP, .frag = 2,
+    struct colo_test_spec later = { .nw_proto = IPPROTO_UDP, .frag = 2,
                           .data = "two" };
     feed(cmp, COLO_PRIMARY, &first, 0);
     feed(cmp, COLO_PRIMARY, &later, 0);
@@ -819,10 +748,10 @@ test_property(struct ovs_cmdl_context *ctx)
             const struct seg *sg = &segs[side][next[side]++];
             const uint8_t *bytes = side ? sdata : data;
 
-            feed(cmp, side, &(struct spec) { .sport = sg->port,
+            feed(cmp, side, SPEC(.sport = sg->port,
                                              .seq = sg->seq,
                                              .bytes = bytes + sg->ofs,
-                                             .len = sg->len }, 0);
+                                             .len = sg->len), 0);
         }
         total_segments += n[0] + n[1];
         total_bytes += size;
@@ -895,17 +824,18 @@ bench_build(const struct bench_case *bc, size_t first, size_t n,
     for (size_t i = 0; i < n; i++) {
         size_t pair = first + i;
         int conn = pair % BENCH_CONNS;
-        struct spec sp = { .nw_proto = bc->nw_proto, .sport = 1000 + conn,
+        struct colo_test_spec sp = { .nw_proto = bc->nw_proto,
+                                     .sport = 1000 + conn,
                            .seq = seqs[conn], .bytes = payload,
                            .len = bc->size };
 
         memcpy(payload, &pair, MIN(sizeof pair, bc->size));
-        pkts[i][0] = make_packet(&sp);
+        pkts[i][0] = colo_test_packet(&sp);
         if (bc->diverge_every && pair % bc->diverge_every
             == bc->diverge_every - 1) {
             payload[bc->size - 1] ^= 1;
         }
-        pkts[i][1] = make_packet(&sp);
+        pkts[i][1] = colo_test_packet(&sp);
         payload[bc->size - 1] = 0;
         seqs[conn] += bc->size;
     }

@@ -9,6 +9,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-config.h \
 	lib/colo/colo-packet.c \
 	lib/colo/colo-packet.h \
+	lib/colo/colo-rewrite.c \
+	lib/colo/colo-rewrite.h \
 	lib/colo/colo-stats.h
 
 vswitchd_ovs_vswitchd_SOURCES += \
@@ -16,8 +18,11 @@ vswitchd_ovs_vswitchd_SOURCES += \
 	vswitchd/colo-ctl.h
 
 tests_ovstest_SOURCES += \
+	tests/colo-test-packet.c \
+	tests/colo-test-packet.h \
 	tests/test-colo-compare.c \
-	tests/test-colo-config.c
+	tests/test-colo-config.c \
+	tests/test-colo-rewrite.c
 
 TESTSUITE_AT += tests/colo.at
 

@@ -123,8 +123,10 @@ parse_option_value(const struct colo_option_def *d, const char *value,
     errno = 0;
     unsigned long long x = strtoull(digits, NULL, 10);
     if (value[0] == '-' || errno == ERANGE || x < d->min || x > d->max) {
-        return xasprintf("options:%s: %s is out of range %u to %u (%s)",
-                         d->key, value, d->min, d->max, d->unit);
+        return xasprintf("options:%s: %s is out of range %u to %u%s%s%s",
+                         d->key, value, d->min, d->max,
+                         d->unit[0] ? " (" : "", d->unit,
+                         d->unit[0] ? ")" : "");
     }
     *valuep = x;
     return NULL;
@@ -177,8 +179,8 @@ colo_options_format(const struct colo_options *options, struct ds *s)
     for (size_t i = 0; i < ARRAY_SIZE(option_defs); i++) {
         const struct colo_option_def *d = &option_defs[i];
 
-        ds_put_format(s, "    %s=%u %s\n",
-                      d->key, option_value(options, d), d->unit);
+        ds_put_format(s, "    %s=%u%s%s\n", d->key, option_value(options, d),
+                      d->unit[0] ? " " : "", d->unit);
     }
 }
 

@@ -45,7 +45,8 @@ const char *colo_mode_to_string(enum colo_mode);
 
 /* COLO_OPTION(MEMBER, KEY, MIN, MAX, DEFAULT, UNIT): one option of the
  * COLO table's "options" column.  Values are decimal integers in
- * [MIN, MAX].  vswitchd/vswitch.xml documents each KEY; keep it in sync. */
+ * [MIN, MAX]; an empty UNIT marks a flag (0 or 1).  vswitchd/vswitch.xml
+ * documents each KEY; keep it in sync. */
 #define COLO_OPTIONS                                                        \
     COLO_OPTION(compare_timeout, "compare-timeout", 1, 3600000, 3000, "ms") \
     COLO_OPTION(scan_period, "scan-period", 1, 60000, 100, "ms")            \
@@ -55,7 +56,8 @@ const char *colo_mode_to_string(enum colo_mode);
                 16777216, "bytes")                                          \
     COLO_OPTION(max_connections, "max-connections", 1, 4194304, 65536,      \
                 "connections")                                              \
-    COLO_OPTION(idle_timeout, "idle-timeout", 1000, 86400000, 300000, "ms")
+    COLO_OPTION(idle_timeout, "idle-timeout", 1000, 86400000, 300000, "ms") \
+    COLO_OPTION(tcp_timestamp_offset, "tcp-timestamp-offset", 0, 1, 0, "")
 
 /* A pair's options in effect. */
 struct colo_options {
