@@ -22,6 +22,7 @@
 
 #include "colo/colo-config.h"
 #include "colo/colo-stats.h"
+#include "colo/netdev-colo.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
@@ -72,7 +73,7 @@ static unixctl_cb_func colo_ctl_unixctl_show;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
- * configuration) and the unixctl commands. */
+ * configuration), the unixctl commands and the "colo" netdev class. */
 void
 colo_ctl_init(struct ovsdb_idl *idl)
 {
@@ -84,6 +85,7 @@ colo_ctl_init(struct ovsdb_idl *idl)
 
     unixctl_command_register("colo/show", "[pair]", 0, 1,
                              colo_ctl_unixctl_show, idl);
+    netdev_colo_register();
 }
 
 static struct colo_ctl_pair *

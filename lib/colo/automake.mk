@@ -7,11 +7,15 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-compare.h \
 	lib/colo/colo-config.c \
 	lib/colo/colo-config.h \
+	lib/colo/colo-frame.c \
+	lib/colo/colo-frame.h \
 	lib/colo/colo-packet.c \
 	lib/colo/colo-packet.h \
 	lib/colo/colo-rewrite.c \
 	lib/colo/colo-rewrite.h \
-	lib/colo/colo-stats.h
+	lib/colo/colo-stats.h \
+	lib/colo/netdev-colo.c \
+	lib/colo/netdev-colo.h
 
 vswitchd_ovs_vswitchd_SOURCES += \
 	vswitchd/colo-ctl.c \
@@ -26,4 +30,6 @@ tests_ovstest_SOURCES += \
 
 TESTSUITE_AT += tests/colo.at
 
-EXTRA_DIST += lib/colo/automake.mk
+EXTRA_DIST += \
+	lib/colo/automake.mk \
+	tests/colo-peer.py

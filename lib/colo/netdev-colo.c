@@ -1,0 +1,796 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "colo/netdev-colo.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "colo/colo-frame.h"
+#include "dp-packet.h"
+#include "dpif-netdev.h"
+#include "netdev-provider.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "reconnect.h"
+#include "smap.h"
+#include "socket-util.h"
+#include "stream.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_colo);
+
+/* Default and limits of options:tx-queue-bytes. */
+#define TX_QUEUE_DEFAULT (4 * 1024 * 1024)
+#define TX_QUEUE_MIN 65536
+#define TX_QUEUE_MAX (1024 * 1024 * 1024)
+
+/* Bytes read from the stream at a time. */
+#define RX_CHUNK 65536
+
+/* State of a channel, as shown in status:state. */
+enum chan_state {
+    CHAN_UNCONFIGURED,          /* No remote yet. */
+    CHAN_LISTENING,             /* Passive, waiting for the peer. */
+    CHAN_CONNECTING,            /* Active, connection in progress. */
+    CHAN_CONNECTED,             /* Exchanging packets. */
+    CHAN_BACKOFF,               /* Active, waiting before reconnecting. */
+};
+
+static const char *const chan_state_names[] = {
+    [CHAN_UNCONFIGURED] = "unconfigured",
+    [CHAN_LISTENING] = "listening",
+    [CHAN_CONNECTING] = "connecting",
+    [CHAN_CONNECTED] = "connected",
+    [CHAN_BACKOFF] = "backoff",
+};
+
+/* Protects 'colo_list'. */
+static struct ovs_mutex colo_list_mutex = OVS_MUTEX_INITIALIZER;
+
+/* Every colo netdev, for the class's run and wait. */
+static struct ovs_list colo_list OVS_GUARDED_BY(colo_list_mutex)
+    = OVS_LIST_INITIALIZER(&colo_list);
+
+struct netdev_colo {
+    struct netdev up;
+
+    /* In 'colo_list'. */
+    struct ovs_list list_node OVS_GUARDED_BY(colo_list_mutex);
+
+    /* Protects all members below. */
+    struct ovs_mutex mutex OVS_ACQ_AFTER(colo_list_mutex);
+
+    /* Configuration. */
+    char *remote OVS_GUARDED;           /* options:remote, or NULL. */
+    bool passive OVS_GUARDED;           /* 'remote' is ptcp:, pssl:... */
+    bool vnet_hdr OVS_GUARDED;          /* options:vnet_hdr. */
+    size_t tx_limit OVS_GUARDED;        /* options:tx-queue-bytes. */
+
+    /* Connection. */
+    struct pstream *pstream OVS_GUARDED;     /* Passive: listener. */
+    struct reconnect *reconnect OVS_GUARDED; /* Active: backoff. */
+    struct stream *stream OVS_GUARDED;       /* The peer, if any. */
+    enum chan_state state OVS_GUARDED;
+    long long int state_changed OVS_GUARDED; /* Wall clock, ms. */
+    char *last_error OVS_GUARDED;            /* Or NULL. */
+
+    /* Data. */
+    struct ofpbuf rxbuf OVS_GUARDED;    /* Received, not yet decoded. */
+    struct ofpbuf txbuf OVS_GUARDED;    /* Framed, not yet sent. */
+    struct netdev_stats stats OVS_GUARDED;
+
+    struct eth_addr mac OVS_GUARDED;
+    enum netdev_flags flags OVS_GUARDED;
+};
+
+struct netdev_rxq_colo {
+    struct netdev_rxq up;
+};
+
+static const struct netdev_class netdev_colo_class;
+
+static bool
+is_colo_class(const struct netdev_class *class)
+{
+    return class->construct == netdev_colo_class.construct;
+}
+
+static struct netdev_colo *
+netdev_colo_cast(const struct netdev *netdev)
+{
+    ovs_assert(is_colo_class(netdev_get_class(netdev)));
+    return CONTAINER_OF(netdev, struct netdev_colo, up);
+}
+
+static void
+set_state(struct netdev_colo *dev, enum chan_state state)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->state != state) {
+        dev->state = state;
+        dev->state_changed = time_wall_msec();
+        netdev_change_seq_changed(&dev->up);
+    }
+}
+
+static void
+set_error(struct netdev_colo *dev, char *error)
+    OVS_REQUIRES(dev->mutex)
+{
+    free(dev->last_error);
+    dev->last_error = error;
+}
+
+/* Drops the connection to the peer, if any, because of 'error' (an errno
+ * value, EOF for a clean close), recording 'msg' (which this function
+ * takes, may be NULL) as the reason. */
+static void
+disconnect(struct netdev_colo *dev, int error, char *msg)
+    OVS_REQUIRES(dev->mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+    if (msg) {
+        if (error == EOF) {
+            VLOG_INFO_RL(&rl, "%s: %s", netdev_get_name(&dev->up), msg);
+        } else {
+            VLOG_WARN_RL(&rl, "%s: %s", netdev_get_name(&dev->up), msg);
+        }
+        set_error(dev, msg);
+    }
+    stream_close(dev->stream);
+    dev->stream = NULL;
+    ofpbuf_clear(&dev->rxbuf);
+    ofpbuf_clear(&dev->txbuf);
+    if (dev->passive) {
+        set_state(dev, CHAN_LISTENING);
+    } else if (dev->reconnect) {
+        reconnect_disconnected(dev->reconnect, time_msec(), error);
+        set_state(dev, CHAN_BACKOFF);
+    }
+}
+
+/* Closes everything, before a new configuration or destruction. */
+static void
+channel_close(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    disconnect(dev, EOF, NULL);
+    pstream_close(dev->pstream);
+    dev->pstream = NULL;
+    reconnect_destroy(dev->reconnect);
+    dev->reconnect = NULL;
+    set_state(dev, CHAN_UNCONFIGURED);
+}
+
+/* Opens the listener or starts connecting, per 'dev->remote'.  Returns 0
+ * or an errno value. */
+static int
+channel_open(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    if (dev->passive) {
+        int error = pstream_open(dev->remote, &dev->pstream, DSCP_DEFAULT);
+        if (error) {
+            return error;
+        }
+        set_state(dev, CHAN_LISTENING);
+    } else {
+        dev->reconnect = reconnect_create(time_msec());
+        reconnect_set_name(dev->reconnect, dev->remote);
+        reconnect_set_probe_interval(dev->reconnect, 0);
+        reconnect_set_backoff(dev->reconnect, 100, 4000);
+        reconnect_enable(dev->reconnect, time_msec());
+        set_state(dev, CHAN_BACKOFF);
+    }
+    return 0;
+}
+
+/* Tries to send the queued bytes. */
+static void
+flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    while (dev->stream && dev->state == CHAN_CONNECTED && dev->txbuf.size) {
+        int n = stream_send(dev->stream, dev->txbuf.data, dev->txbuf.size);
+
+        if (n > 0) {
+            ofpbuf_pull(&dev->txbuf, n);
+        } else {
+            if (n != -EAGAIN) {
+                disconnect(dev, -n, xasprintf("send failed (%s)",
+                                              ovs_strerror(-n)));
+            }
+            return;
+        }
+    }
+}
+
+/* Passive: accepts a peer if there is none, refuses any other. */
+static void
+run_passive(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct stream *stream;
+
+    if (!dev->pstream || pstream_accept(dev->pstream, &stream)) {
+        return;
+    }
+    if (dev->stream) {
+        VLOG_WARN_RL(&rl, "%s: refused connection from %s: already "
+                     "connected to %s", netdev_get_name(&dev->up),
+                     stream_get_name(stream), stream_get_name(dev->stream));
+        stream_close(stream);
+        return;
+    }
+    VLOG_INFO("%s: connected to %s", netdev_get_name(&dev->up),
+              stream_get_name(stream));
+    dev->stream = stream;
+    set_state(dev, CHAN_CONNECTED);
+}
+
+/* Active: connects and reconnects with backoff. */
+static void
+run_active(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    long long int now = time_msec();
+
+    if (!dev->reconnect) {
+        return;
+    }
+    if (reconnect_run(dev->reconnect, now) == RECONNECT_CONNECT) {
+        int error = stream_open(dev->remote, &dev->stream, DSCP_DEFAULT);
+
+        if (error) {
+            reconnect_connect_failed(dev->reconnect, now, error);
+            set_error(dev, xasprintf("connecting to %s failed (%s)",
+                                     dev->remote, ovs_strerror(error)));
+            set_state(dev, CHAN_BACKOFF);
+            return;
+        }
+        reconnect_connecting(dev->reconnect, now);
+        set_state(dev, CHAN_CONNECTING);
+    }
+    if (dev->state == CHAN_CONNECTING) {
+        int error = stream_connect(dev->stream);
+
+        if (!error) {
+            reconnect_connected(dev->reconnect, now);
+            VLOG_INFO("%s: connected to %s", netdev_get_name(&dev->up),
+                      dev->remote);
+            set_state(dev, CHAN_CONNECTED);
+        } else if (error != EAGAIN) {
+            stream_close(dev->stream);
+            dev->stream = NULL;
+            reconnect_connect_failed(dev->reconnect, now, error);
+            set_error(dev, xasprintf("connecting to %s failed (%s)",
+                                     dev->remote, ovs_strerror(error)));
+            set_state(dev, CHAN_BACKOFF);
+        }
+    }
+}
+
+static void
+netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    if (dev->passive) {
+        run_passive(dev);
+    } else {
+        run_active(dev);
+    }
+    if (dev->stream && dev->state == CHAN_CONNECTED) {
+        stream_run(dev->stream);
+        flush_tx(dev);
+    }
+}
+
+static void
+netdev_colo_run(const struct netdev_class *class OVS_UNUSED)
+{
+    struct netdev_colo *dev;
+
+    ovs_mutex_lock(&colo_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &colo_list) {
+        ovs_mutex_lock(&dev->mutex);
+        netdev_colo_dev_run(dev);
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&colo_list_mutex);
+}
+
+static void
+netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
+{
+    struct netdev_colo *dev;
+
+    ovs_mutex_lock(&colo_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &colo_list) {
+        ovs_mutex_lock(&dev->mutex);
+        if (dev->pstream) {
+            pstream_wait(dev->pstream);
+        }
+        if (dev->reconnect) {
+            reconnect_wait(dev->reconnect, time_msec());
+        }
+        if (dev->stream) {
+            if (dev->state == CHAN_CONNECTING) {
+                stream_connect_wait(dev->stream);
+            } else {
+                stream_run_wait(dev->stream);
+                if (dev->txbuf.size) {
+                    stream_send_wait(dev->stream);
+                }
+            }
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&colo_list_mutex);
+}
+
+static struct netdev *
+netdev_colo_alloc(void)
+{
+    struct netdev_colo *dev = xzalloc(sizeof *dev);
+    return &dev->up;
+}
+
+static int
+netdev_colo_construct(struct netdev *netdev)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_init(&dev->mutex);
+    ovs_mutex_lock(&dev->mutex);
+    dev->tx_limit = TX_QUEUE_DEFAULT;
+    dev->state = CHAN_UNCONFIGURED;
+    dev->state_changed = time_wall_msec();
+    ofpbuf_init(&dev->rxbuf, 0);
+    ofpbuf_init(&dev->txbuf, 0);
+    eth_addr_random(&dev->mac);
+    dev->flags = NETDEV_UP;
+    ovs_mutex_unlock(&dev->mutex);
+
+    ovs_mutex_lock(&colo_list_mutex);
+    ovs_list_push_back(&colo_list, &dev->list_node);
+    ovs_mutex_unlock(&colo_list_mutex);
+    return 0;
+}
+
+static void
+netdev_colo_destruct(struct netdev *netdev)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&colo_list_mutex);
+    ovs_list_remove(&dev->list_node);
+    ovs_mutex_unlock(&colo_list_mutex);
+
+    ovs_mutex_lock(&dev->mutex);
+    channel_close(dev);
+    free(dev->remote);
+    free(dev->last_error);
+    ofpbuf_uninit(&dev->rxbuf);
+    ofpbuf_uninit(&dev->txbuf);
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_destroy(&dev->mutex);
+}
+
+static void
+netdev_colo_dealloc(struct netdev *netdev)
+{
+    free(netdev_colo_cast(netdev));
+}
+
+/* Parses 'args' into the remote, vnet header flag and queue limit.  Returns
+ * NULL or a malloc'd error that names the option. */
+static char *
+parse_config(const struct smap *args, char **remotep, bool *passivep,
+             bool *vnet_hdrp, size_t *tx_limitp)
+{
+    const struct smap_node *node;
+
+    *remotep = NULL;
+    *vnet_hdrp = false;
+    *tx_limitp = TX_QUEUE_DEFAULT;
+    SMAP_FOR_EACH (node, args) {
+        if (!strcmp(node->key, "remote")) {
+            *remotep = node->value;
+        } else if (!strcmp(node->key, "vnet_hdr")) {
+            if (strcmp(node->value, "true") && strcmp(node->value, "false")) {
+                return xasprintf("options:vnet_hdr: \"%s\" is not true or "
+                                 "false", node->value);
+            }
+            *vnet_hdrp = !strcmp(node->value, "true");
+        } else if (!strcmp(node->key, "tx-queue-bytes")) {
+            unsigned int x;
+            if (!str_to_uint(node->value, 10, &x)
+                || x < TX_QUEUE_MIN || x > TX_QUEUE_MAX) {
+                return xasprintf("options:tx-queue-bytes: \"%s\" is not an "
+                                 "integer from %d to %d", node->value,
+                                 TX_QUEUE_MIN, TX_QUEUE_MAX);
+            }
+            *tx_limitp = x;
+        } else {
+            return xasprintf("options:%s: unknown option (valid: remote, "
+                             "vnet_hdr, tx-queue-bytes)", node->key);
+        }
+    }
+    if (!*remotep) {
+        return xstrdup("options:remote: required");
+    }
+    if (!pstream_verify_name(*remotep)) {
+        *passivep = true;
+    } else if (!stream_verify_name(*remotep)) {
+        *passivep = false;
+    } else {
+        return xasprintf("options:remote: \"%s\" is not tcp:, ssl:, unix:, "
+                         "ptcp:, pssl: or punix:", *remotep);
+    }
+    return NULL;
+}
+
+static int
+netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
+                       char **errp)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+    char *remote;
+    bool passive = false, vnet_hdr;
+    size_t tx_limit;
+    char *error = parse_config(args, &remote, &passive, &vnet_hdr,
+                               &tx_limit);
+    int retval = 0;
+
+    if (error) {
+        VLOG_ERR_BUF(errp, "%s: %s", netdev_get_name(netdev), error);
+        free(error);
+        return EINVAL;
+    }
+
+    ovs_mutex_lock(&dev->mutex);
+    dev->tx_limit = tx_limit;
+    if (!dev->remote || strcmp(dev->remote, remote)
+        || dev->vnet_hdr != vnet_hdr) {
+        channel_close(dev);
+        free(dev->remote);
+        dev->remote = xstrdup(remote);
+        dev->passive = passive;
+        dev->vnet_hdr = vnet_hdr;
+        set_error(dev, NULL);
+        retval = channel_open(dev);
+        if (retval) {
+            VLOG_ERR_BUF(errp, "%s: options:remote: %s: %s",
+                         netdev_get_name(netdev), remote,
+                         ovs_strerror(retval));
+            free(dev->remote);
+            dev->remote = NULL;
+        }
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return retval;
+}
+
+static int
+netdev_colo_get_config(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->remote) {
+        smap_add(args, "remote", dev->remote);
+    }
+    if (dev->vnet_hdr) {
+        smap_add(args, "vnet_hdr", "true");
+    }
+    if (dev->tx_limit != TX_QUEUE_DEFAULT) {
+        smap_add_format(args, "tx-queue-bytes", "%"PRIuSIZE, dev->tx_limit);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_colo_get_status(const struct netdev *netdev, struct smap *status)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    smap_add(status, "state", chan_state_names[dev->state]);
+    if (dev->stream && dev->state == CHAN_CONNECTED) {
+        smap_add(status, "peer", stream_get_name(dev->stream));
+    }
+    smap_add_nocopy(status, xstrdup("last_change"),
+                    xastrftime_msec("%Y-%m-%dT%H:%M:%S.###Z",
+                                    dev->state_changed, true));
+    if (dev->pstream && pstream_get_bound_port(dev->pstream)) {
+        smap_add_format(status, "bound_port", "%"PRIu16,
+                        ntohs(pstream_get_bound_port(dev->pstream)));
+    }
+    if (dev->last_error) {
+        smap_add(status, "last_error", dev->last_error);
+    }
+    smap_add_format(status, "tx_queued_bytes", "%"PRIu32, dev->txbuf.size);
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* Frames and queues every packet of 'batch' for the peer, counting those
+ * that do not fit (or find no peer) as tx_dropped.  Takes the batch. */
+static int
+netdev_colo_send(struct netdev *netdev, int qid OVS_UNUSED,
+                 struct dp_packet_batch *batch,
+                 bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+    struct dp_packet *packet;
+
+    ovs_mutex_lock(&dev->mutex);
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        size_t size = dp_packet_size(packet);
+        size_t framed = size + 8 + (dev->vnet_hdr
+                                    ? COLO_FRAME_VNET_HDR_LEN : 0);
+
+        if (dev->state != CHAN_CONNECTED
+            || dev->txbuf.size + framed > dev->tx_limit
+            || size > COLO_FRAME_MAX_LEN - COLO_FRAME_VNET_HDR_LEN) {
+            dev->stats.tx_dropped++;
+            continue;
+        }
+        colo_frame_encode(&dev->txbuf, dp_packet_data(packet), size,
+                          dev->vnet_hdr);
+        dev->stats.tx_packets++;
+        dev->stats.tx_bytes += size;
+    }
+    flush_tx(dev);
+    ovs_mutex_unlock(&dev->mutex);
+
+    dp_packet_delete_batch(batch, true);
+    return 0;
+}
+
+static void
+netdev_colo_send_wait(struct netdev *netdev, int qid OVS_UNUSED)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->stream && dev->txbuf.size) {
+        stream_send_wait(dev->stream);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}
+
+/* Decodes the frames in 'dev->rxbuf' into 'batch'.  Returns false if the
+ * peer sent something invalid (the connection is then closed). */
+static bool
+decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
+    OVS_REQUIRES(dev->mutex)
+{
+    while (!dp_packet_batch_is_full(batch)) {
+        struct colo_frame frame;
+        char *error;
+
+        switch (colo_frame_decode(dev->rxbuf.data, dev->rxbuf.size,
+                                  dev->vnet_hdr, &frame, &error)) {
+        case COLO_FRAME_NEED_MORE:
+            return true;
+        case COLO_FRAME_BAD:
+            dev->stats.rx_errors++;
+            disconnect(dev, EPROTO,
+                       xasprintf("bad frame from peer: %s", error));
+            free(error);
+            return false;
+        case COLO_FRAME_OK: {
+            struct dp_packet *p = dp_packet_clone_data_with_headroom(
+                (const char *) dev->rxbuf.data + frame.eth_ofs,
+                frame.eth_size, DP_NETDEV_HEADROOM);
+
+            dp_packet_batch_add(batch, p);
+            dev->stats.rx_packets++;
+            dev->stats.rx_bytes += frame.eth_size;
+            ofpbuf_pull(&dev->rxbuf, frame.consumed);
+            break;
+        }
+        default:
+            OVS_NOT_REACHED();
+        }
+    }
+    return true;
+}
+
+/* Reads what the peer sent.  Returns false if the connection closed. */
+static bool
+read_stream(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    ofpbuf_prealloc_tailroom(&dev->rxbuf, RX_CHUNK);
+
+    int n = stream_recv(dev->stream, ofpbuf_tail(&dev->rxbuf), RX_CHUNK);
+    if (n > 0) {
+        dev->rxbuf.size += n;
+        return true;
+    } else if (n == -EAGAIN) {
+        return true;
+    } else if (!n) {
+        if (dev->rxbuf.size) {
+            dev->stats.rx_errors++;
+            disconnect(dev, EPROTO,
+                       xasprintf("peer closed the connection in the middle "
+                                 "of a frame (%"PRIu32" bytes pending)",
+                                 dev->rxbuf.size));
+        } else {
+            disconnect(dev, EOF, xstrdup("peer closed the connection"));
+        }
+    } else {
+        disconnect(dev, -n, xasprintf("receive failed (%s)",
+                                      ovs_strerror(-n)));
+    }
+    return false;
+}
+
+static struct netdev_rxq *
+netdev_colo_rxq_alloc(void)
+{
+    struct netdev_rxq_colo *rx = xzalloc(sizeof *rx);
+    return &rx->up;
+}
+
+static int
+netdev_colo_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    return 0;
+}
+
+static void
+netdev_colo_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+}
+
+static void
+netdev_colo_rxq_dealloc(struct netdev_rxq *rxq)
+{
+    free(CONTAINER_OF(rxq, struct netdev_rxq_colo, up));
+}
+
+static int
+netdev_colo_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
+                     int *qfill)
+{
+    struct netdev_colo *dev = netdev_colo_cast(rxq->netdev);
+
+    dp_packet_batch_init(batch);
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->stream && dev->state == CHAN_CONNECTED
+        && decode_frames(dev, batch) && dp_packet_batch_is_empty(batch)
+        && read_stream(dev)) {
+        decode_frames(dev, batch);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+
+    if (qfill) {
+        *qfill = 0;
+    }
+    return dp_packet_batch_is_empty(batch) ? EAGAIN : 0;
+}
+
+static void
+netdev_colo_rxq_wait(struct netdev_rxq *rxq)
+{
+    struct netdev_colo *dev = netdev_colo_cast(rxq->netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->stream && dev->state == CHAN_CONNECTED) {
+        struct colo_frame frame;
+        char *error;
+
+        if (colo_frame_decode(dev->rxbuf.data, dev->rxbuf.size,
+                              dev->vnet_hdr, &frame, &error)
+            != COLO_FRAME_NEED_MORE) {
+            poll_immediate_wake();
+        } else {
+            stream_recv_wait(dev->stream);
+        }
+        free(error);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}
+
+static int
+netdev_colo_get_stats(const struct netdev *netdev, struct netdev_stats *stats)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *stats = dev->stats;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_colo_get_etheraddr(const struct netdev *netdev, struct eth_addr *mac)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mac = dev->mac;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_colo_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    dev->mac = mac;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_colo_update_flags(struct netdev *netdev, enum netdev_flags off,
+                         enum netdev_flags on, enum netdev_flags *old_flagsp)
+{
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *old_flagsp = dev->flags;
+    dev->flags = (dev->flags | on) & ~off;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static const struct netdev_class netdev_colo_class = {
+    .type = "colo",
+    .run = netdev_colo_run,
+    .wait = netdev_colo_wait,
+    .alloc = netdev_colo_alloc,
+    .construct = netdev_colo_construct,
+    .destruct = netdev_colo_destruct,
+    .dealloc = netdev_colo_dealloc,
+    .get_config = netdev_colo_get_config,
+    .set_config = netdev_colo_set_config,
+    .get_status = netdev_colo_get_status,
+    .send = netdev_colo_send,
+    .send_wait = netdev_colo_send_wait,
+    .get_etheraddr = netdev_colo_get_etheraddr,
+    .set_etheraddr = netdev_colo_set_etheraddr,
+    .get_stats = netdev_colo_get_stats,
+    .update_flags = netdev_colo_update_flags,
+    .rxq_alloc = netdev_colo_rxq_alloc,
+    .rxq_construct = netdev_colo_rxq_construct,
+    .rxq_destruct = netdev_colo_rxq_destruct,
+    .rxq_dealloc = netdev_colo_rxq_dealloc,
+    .rxq_recv = netdev_colo_rxq_recv,
+    .rxq_wait = netdev_colo_rxq_wait,
+};
+
+/* Registers the "colo" netdev class.  Safe to call more than once. */
+void
+netdev_colo_register(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+
+    if (ovsthread_once_start(&once)) {
+        netdev_register_provider(&netdev_colo_class);
+        ovsthread_once_done(&once);
+    }
+}

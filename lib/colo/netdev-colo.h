@@ -1,0 +1,27 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef NETDEV_COLO_H
+#define NETDEV_COLO_H 1
+
+/* The "colo" netdev class: a point-to-point packet channel between the two
+ * nodes of a COLO pair, over an OVS stream, framed as QEMU's COLO proxy
+ * sockets are (lib/colo/colo-frame.h).  See vswitchd/vswitch.xml, Interface
+ * type "colo", for its options and status. */
+
+void netdev_colo_register(void);
+
+#endif /* netdev-colo.h */

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026 The ovs-colo authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""A scripted peer for the colo channel port tests.
+
+usage: colo-peer.py ADDRESS ACTION...
+
+ADDRESS is unix:PATH or tcp:IP:PORT.  ACTIONs run in order:
+  frame:HEX      send one frame (u32 length + Ethernet frame HEX)
+  vframe:HEX     the same with a 12-byte vnet header (vnet_hdr=true)
+  raw:HEX        send these bytes as they are
+  sleep:SECONDS  wait
+  read:N         read N frames (no vnet header), print each as hex
+  hold           keep the connection open without reading until killed
+"""
+
+import socket
+import struct
+import sys
+import time
+
+
+def connect(address):
+    if address.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(address[5:])
+    elif address.startswith("tcp:"):
+        host, port = address[4:].rsplit(":", 1)
+        s = socket.create_connection((host, int(port)))
+    else:
+        sys.exit("colo-peer: bad address %s" % address)
+    return s
+
+
+def recv_exactly(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            sys.exit("colo-peer: connection closed")
+        data += chunk
+    return data
+
+
+def main():
+    s = connect(sys.argv[1])
+    for action in sys.argv[2:]:
+        verb, _, arg = action.partition(":")
+        if verb == "frame":
+            eth = bytes.fromhex(arg)
+            s.sendall(struct.pack("!I", len(eth)) + eth)
+        elif verb == "vframe":
+            eth = bytes.fromhex(arg)
+            s.sendall(struct.pack("!II", 12 + len(eth), 12) + bytes(12) + eth)
+        elif verb == "raw":
+            s.sendall(bytes.fromhex(arg))
+        elif verb == "sleep":
+            time.sleep(float(arg))
+        elif verb == "read":
+            for _ in range(int(arg)):
+                (n,) = struct.unpack("!I", recv_exactly(s, 4))
+                print(recv_exactly(s, n).hex())
+            sys.stdout.flush()
+        elif verb == "hold":
+            while True:
+                time.sleep(1)
+        else:
+            sys.exit("colo-peer: bad action %s" % action)
+    s.close()
+
+
+if __name__ == "__main__":
+    main()
