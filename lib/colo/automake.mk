@@ -24,6 +24,7 @@ vswitchd_ovs_vswitchd_SOURCES += \
 tests_ovstest_SOURCES += \
 	tests/colo-test-packet.c \
 	tests/colo-test-packet.h \
+	tests/test-colo-channel.c \
 	tests/test-colo-compare.c \
 	tests/test-colo-config.c \
 	tests/test-colo-rewrite.c

@@ -204,6 +204,18 @@ channel_open(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     return 0;
 }
 
+/* Moves the data of 'b' back to the start of its buffer, so that the
+ * buffer is reused instead of growing as data is pulled from its head. */
+static void
+rewind_buffer(struct ofpbuf *b)
+{
+    if (!b->size) {
+        ofpbuf_clear(b);
+    } else if (ofpbuf_headroom(b) >= b->size) {
+        ofpbuf_shift(b, -(int) ofpbuf_headroom(b));
+    }
+}
+
 /* Tries to send the queued bytes. */
 static void
 flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
@@ -213,6 +225,7 @@ flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 
         if (n > 0) {
             ofpbuf_pull(&dev->txbuf, n);
+            rewind_buffer(&dev->txbuf);
         } else {
             if (n != -EAGAIN) {
                 disconnect(dev, -n, xasprintf("send failed (%s)",
@@ -620,6 +633,7 @@ decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
 static bool
 read_stream(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
+    rewind_buffer(&dev->rxbuf);
     ofpbuf_prealloc_tailroom(&dev->rxbuf, RX_CHUNK);
 
     int n = stream_recv(dev->stream, ofpbuf_tail(&dev->rxbuf), RX_CHUNK);
