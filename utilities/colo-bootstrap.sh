@@ -10,10 +10,11 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages: build (autotools, compiler, OVS's libraries and its
 # source), tests (iproute2, procps, openssl for the test PKI; python3 with
 # netaddr and pyparsing for OVS's flow-parser checks; groff for the man page
-# checks), and the demo (iproute2 for namespaces).
+# checks; qemu-system-x86 for the interop test against QEMU's colo-compare),
+# and the demo (iproute2 for namespaces).
 COLO_PACKAGES="openvswitch-source build-essential autoconf automake libtool
 pkg-config libssl-dev libcap-ng-dev libunbound-dev openssl procps iproute2
-python3 python3-netaddr python3-pyparsing groff git"
+python3 python3-netaddr python3-pyparsing groff git qemu-system-x86"
 
 colo_install_packages() {
     local missing=""

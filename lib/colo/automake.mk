@@ -33,4 +33,5 @@ TESTSUITE_AT += tests/colo.at
 
 EXTRA_DIST += \
 	lib/colo/automake.mk \
+	tests/colo-notify-peer.py \
 	tests/colo-peer.py
