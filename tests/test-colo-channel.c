@@ -17,11 +17,11 @@
 /* The colo channel port (lib/colo/netdev-colo.c) outside ovs-vswitchd:
  *
  *   ovstest test-colo-channel bench [PACKETS]
- *       opens two colo netdevs linked over a unix socket in one process,
- *       sends PACKETS frames of 64 and of 1400 bytes from one to the
- *       other, in batches of 32, checks that all arrive in order, and
- *       prints packets/s and Gbit/s of Ethernet payload (one core does
- *       both ends). */
+ *       opens two colo netdevs linked over a unix socket, then over TCP
+ *       on 127.0.0.1, in one process, sends PACKETS frames of 64 and of
+ *       1400 bytes from one to the other, in batches of 32, checks that
+ *       all arrive in order, and prints packets/s and Gbit/s of Ethernet
+ *       frames (one core does both ends). */
 
 #include <config.h>
 #undef NDEBUG
@@ -57,18 +57,6 @@ open_colo(const char *name, const char *remote)
     }
     smap_destroy(&args);
     return netdev;
-}
-
-static bool
-is_connected(const struct netdev *netdev)
-{
-    struct smap status = SMAP_INITIALIZER(&status);
-    bool connected;
-
-    netdev_get_status(netdev, &status);
-    connected = !strcmp(smap_get_def(&status, "state", ""), "connected");
-    smap_destroy(&status);
-    return connected;
 }
 
 static void
@@ -125,39 +113,67 @@ bench(struct netdev *tx, struct netdev_rxq *rxq, size_t size,
     dp_packet_delete(model);
 }
 
-static void
-test_bench(struct ovs_cmdl_context *ctx)
+static const char *
+get_status(const struct netdev *netdev, const char *key, struct smap *status)
 {
-    size_t n_packets = ctx->argc > 1 ? atoi(ctx->argv[1]) : 1000000;
-    char *path = xasprintf("%s/colo-bench-%ld.sock", "/tmp", (long) getpid());
-    char *listen = xasprintf("punix:%s", path);
-    char *connect = xasprintf("unix:%s", path);
-    struct netdev *a, *b;
-    struct netdev_rxq *rxq;
+    smap_clear(status);
+    netdev_get_status(netdev, status);
+    return smap_get_def(status, key, "");
+}
 
-    netdev_colo_register();
-    a = open_colo("bench-rx", listen);
+/* Links a new listening netdev on 'listen' to a new connecting one,
+ * running the channel until both are connected, and benchmarks it. */
+static void
+bench_link(const char *kind, const char *listen, size_t n_packets)
+{
+    struct smap status = SMAP_INITIALIZER(&status);
+    struct netdev *a = open_colo("bench-rx", listen);
+    struct netdev *b;
+    struct netdev_rxq *rxq;
+    char *connect;
+
+    if (!strncmp(listen, "ptcp:", 5)) {
+        connect = xasprintf("tcp:127.0.0.1:%s",
+                            get_status(a, "bound_port", &status));
+    } else {
+        connect = xasprintf("unix:%s", listen + 6);
+    }
     b = open_colo("bench-tx", connect);
+
     long long int deadline = time_msec() + 10000;
-    while (!is_connected(a) || !is_connected(b)) {
+    while (strcmp(get_status(a, "state", &status), "connected")
+           || strcmp(get_status(b, "state", &status), "connected")) {
         netdev_run();
         ovs_assert(time_msec() < deadline);
         xnanosleep(1000000);
     }
     ovs_assert(!netdev_rxq_open(a, &rxq, 0));
 
-    printf("%"PRIuSIZE" packets per size, unix socket, one core, batches "
-           "of %d\n", n_packets, BATCH);
+    printf("%s, %"PRIuSIZE" packets per size, one core, batches of %d\n",
+           kind, n_packets, BATCH);
     bench(b, rxq, 64, n_packets);
     bench(b, rxq, 1400, n_packets);
 
     netdev_rxq_close(rxq);
     netdev_close(b);
     netdev_close(a);
+    smap_destroy(&status);
+    free(connect);
+}
+
+static void
+test_bench(struct ovs_cmdl_context *ctx)
+{
+    size_t n_packets = ctx->argc > 1 ? atoi(ctx->argv[1]) : 1000000;
+    char *path = xasprintf("/tmp/colo_bench_%ld.sock", (long) getpid());
+    char *listen = xasprintf("punix:%s", path);
+
+    netdev_colo_register();
+    bench_link("unix socket", listen, n_packets);
+    bench_link("TCP on 127.0.0.1", "ptcp:0:127.0.0.1", n_packets);
     unlink(path);
     free(path);
     free(listen);
-    free(connect);
 }
 
 static const struct ovs_cmdl_command commands[] = {
