@@ -165,7 +165,7 @@ static void
 test_bench(struct ovs_cmdl_context *ctx)
 {
     size_t n_packets = ctx->argc > 1 ? atoi(ctx->argv[1]) : 1000000;
-    char *path = xasprintf("/tmp/colo_bench_%ld.sock", (long) getpid());
+    char *path = xasprintf("colo_bench.%d.sock", (int) getpid());
     char *listen = xasprintf("punix:%s", path);
 
     netdev_colo_register();

@@ -5,10 +5,9 @@
 #
 # Extra arguments go to autotest, e.g.: utilities/colo-test.sh -k colo -v
 #
-# RECHECK=yes reruns a failed test once: a few upstream ovsdb-idl tests are
-# timing-sensitive and fail now and then on a loaded 2-core machine (seen
-# here for "track, simple idl, initially empty, strong references, insert
-# and delete - C"); a real failure fails twice.
+# RECHECK=yes reruns a failed test once: some upstream tests are
+# timing-sensitive on a loaded 2-core machine (the worst are left out, see
+# build-aux/flaky-upstream-tests); a real failure fails twice.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 colo_bootstrap
