@@ -308,52 +308,34 @@ conn_get(struct colo_compare *cmp, const struct colo_conn_key *key,
     return conn;
 }
 
-/* Makes room for 'size' more bytes on the primary side, releasing the
- * oldest held primary packets uncompared if the queue is full. */
+/* Makes room for 'size' more bytes on 'side': while its queue is full,
+ * raises a checkpoint request and releases the oldest held primary packet
+ * uncompared (counted in 'forced') or drops the oldest secondary packet
+ * (counted in 'secondary_dropped').  Either way comparison of its
+ * connection stops until the flush. */
 static void
-make_room_primary(struct colo_compare *cmp, size_t size)
+make_room(struct colo_compare *cmp, enum colo_side side, size_t size)
 {
     const struct colo_options *o = &cmp->options;
 
-    while (cmp->n_held[COLO_PRIMARY] + 1 > o->max_queue_packets
-           || cmp->held_bytes[COLO_PRIMARY] + size > o->max_queue_bytes) {
-        if (ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])) {
-            return;
-        }
-        struct colo_held *h = CONTAINER_OF(
-            ovs_list_front(&cmp->aged[COLO_PRIMARY]), struct colo_held,
-            age_node);
-        request_checkpoint(cmp, &cmp->stats.queue_full,
-                           "queue full: %zu primary packets, %zu bytes held",
-                           cmp->n_held[COLO_PRIMARY],
-                           cmp->held_bytes[COLO_PRIMARY]);
-        h->conn->stalled = true;
-        release_primary(cmp, h, &cmp->stats.forced);
-    }
-}
+    while ((cmp->n_held[side] + 1 > o->max_queue_packets
+            || cmp->held_bytes[side] + size > o->max_queue_bytes)
+           && !ovs_list_is_empty(&cmp->aged[side])) {
+        struct colo_held *h = CONTAINER_OF(ovs_list_front(&cmp->aged[side]),
+                                           struct colo_held, age_node);
 
-/* Makes room for 'size' more bytes on the secondary side, dropping the
- * oldest held secondary packets if the queue is full. */
-static void
-make_room_secondary(struct colo_compare *cmp, size_t size)
-{
-    const struct colo_options *o = &cmp->options;
-
-    while (cmp->n_held[COLO_SECONDARY] + 1 > o->max_queue_packets
-           || cmp->held_bytes[COLO_SECONDARY] + size > o->max_queue_bytes) {
-        if (ovs_list_is_empty(&cmp->aged[COLO_SECONDARY])) {
-            return;
-        }
-        struct colo_held *h = CONTAINER_OF(
-            ovs_list_front(&cmp->aged[COLO_SECONDARY]), struct colo_held,
-            age_node);
         request_checkpoint(cmp, &cmp->stats.queue_full,
-                           "queue full: %zu secondary packets, %zu bytes "
-                           "held", cmp->n_held[COLO_SECONDARY],
-                           cmp->held_bytes[COLO_SECONDARY]);
+                           "queue full: %"PRIuSIZE" %s packets, %"PRIuSIZE
+                           " bytes held", cmp->n_held[side],
+                           side == COLO_PRIMARY ? "primary" : "secondary",
+                           cmp->held_bytes[side]);
         h->conn->stalled = true;
-        cmp->stats.secondary_dropped++;
-        free_secondary(cmp, h);
+        if (side == COLO_PRIMARY) {
+            release_primary(cmp, h, &cmp->stats.forced);
+        } else {
+            cmp->stats.secondary_dropped++;
+            free_secondary(cmp, h);
+        }
     }
 }
 
@@ -444,11 +426,10 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
     colo_packet_classify(pkt, &cp);
     if (side == COLO_PRIMARY) {
         cmp->stats.primary_packets++;
-        make_room_primary(cmp, dp_packet_size(pkt));
     } else {
         cmp->stats.secondary_packets++;
-        make_room_secondary(cmp, dp_packet_size(pkt));
     }
+    make_room(cmp, side, dp_packet_size(pkt));
     cmp->stats.malformed += cp.malformed;
 
     struct colo_conn *conn = conn_get(cmp, &cp.key, now);
