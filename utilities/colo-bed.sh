@@ -4,9 +4,12 @@
 # Each node (primary, secondary) is a network namespace "colo-NODE" running
 # its own ovsdb-server and ovs-vswitchd from this repository's build, with
 # its run directory under $COLO_BED_DIR/NODE and a userspace-datapath bridge
-# br0.  A veth pair (chan-p in the primary, chan-s in the secondary) links
-# the nodes.  bed_down removes every namespace, process and directory that
-# bed_up made, even after a failure, so running twice in a row works.
+# br0.  A veth pair (link-p 10.99.0.1 in the primary, link-s 10.99.0.2 in
+# the secondary) is the network between the nodes, and over it a "colo"
+# channel port colo0 on each br0: the secondary listens on TCP port 7100,
+# the primary connects.  bed_down removes every namespace, process and
+# directory that bed_up made, even after a failure, so running twice in a
+# row works.
 #
 # Requires root, and colo_top (set by colo-bootstrap.sh).
 
@@ -69,15 +72,20 @@ bed_node_up() {
     bed_vsctl "$node" add-br br0 -- set Bridge br0 datapath_type=netdev
 }
 
-# bed_link: connects the nodes with veth chan-p (primary) -- chan-s
-# (secondary) and adds each end to its node's br0.
+# bed_link: connects the nodes with veth link-p (primary, 10.99.0.1) --
+# link-s (secondary, 10.99.0.2) and adds the colo channel port colo0 to each
+# node's br0, the secondary listening and the primary connecting.
 bed_link() {
-    ip link add chan-p netns colo-primary type veth \
-        peer name chan-s netns colo-secondary
-    ip netns exec colo-primary ip link set chan-p up
-    ip netns exec colo-secondary ip link set chan-s up
-    bed_vsctl primary add-port br0 chan-p
-    bed_vsctl secondary add-port br0 chan-s
+    ip link add link-p netns colo-primary type veth \
+        peer name link-s netns colo-secondary
+    ip netns exec colo-primary ip addr add 10.99.0.1/24 dev link-p
+    ip netns exec colo-secondary ip addr add 10.99.0.2/24 dev link-s
+    ip netns exec colo-primary ip link set link-p up
+    ip netns exec colo-secondary ip link set link-s up
+    bed_vsctl secondary add-port br0 colo0 -- set Interface colo0 type=colo \
+        options:remote=ptcp:7100:10.99.0.2
+    bed_vsctl primary add-port br0 colo0 -- set Interface colo0 type=colo \
+        options:remote=tcp:10.99.0.2:7100
 }
 
 bed_up() {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # colo-demo.sh -- the README's main job: installs and builds what is missing,
 # brings up a primary and a secondary node (two ovs-vswitchd instances in
-# their own network namespaces, linked by a channel), configures the COLO
+# their own network namespaces, linked by a colo channel port over TCP),
+# configures the COLO
 # pair "vm1" on both through OVSDB as a manager would, and shows what each
 # node reports.  Every step is checked; the script exits nonzero if one
 # fails, and removes everything it made in any case.
@@ -35,12 +36,22 @@ fail() {
 trap 'bed_down' EXIT
 step "Starting the primary and secondary nodes (namespaces colo-primary, colo-secondary)"
 bed_up
-ok "two ovsdb-server + ovs-vswitchd pairs, br0 on each, channel chan-p <-> chan-s"
+ok "two ovsdb-server + ovs-vswitchd pairs, br0 on each"
+for node in primary secondary; do
+    bed_vsctl "$node" wait-until Interface colo0 status:state=connected \
+        || fail "$node: channel colo0 did not connect"
+done
+ok "channel colo0: secondary listens on 10.99.0.2:7100, primary connected:"
+for node in primary secondary; do
+    printf '     %-9s %s\n' "$node" \
+        "$(bed_vsctl "$node" get Interface colo0 status:state status:peer \
+           | tr '\n' ' ')"
+done
 
 step "Manager: creating pair vm1 on both nodes"
-bed_vsctl primary create COLO name=vm1 mode=primary channel=chan-p \
+bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 \
     options:compare-timeout=3000 external_ids:vm=demo >/dev/null
-bed_vsctl secondary create COLO name=vm1 mode=secondary channel=chan-s \
+bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
     external_ids:vm=demo >/dev/null
 for node in primary secondary; do
     bed_vsctl "$node" wait-until COLO vm1 status:state=active \
