@@ -368,10 +368,22 @@ row_stats_differ(const struct ovsrec_colo *row,
     return false;
 }
 
-/* Writes the "statistics" column of 'row' from 'pair', within the current
- * transaction, if it changed.  Inactive pairs publish no statistics. */
+/* Creates 'publish_txn' on 'idl' if it does not exist yet, so that a
+ * transaction is only made when some column needs writing. */
 static void
-colo_ctl_pair_publish_stats(const struct colo_ctl_pair *pair,
+publish_txn_start(struct ovsdb_idl *idl)
+{
+    if (!publish_txn) {
+        publish_txn = ovsdb_idl_txn_create(idl);
+        ovsdb_idl_txn_add_comment(publish_txn, "ovs-vswitchd: COLO status");
+    }
+}
+
+/* Writes the "statistics" column of 'row' from 'pair', if it changed.
+ * Inactive pairs publish no statistics. */
+static void
+colo_ctl_pair_publish_stats(struct ovsdb_idl *idl,
+                            const struct colo_ctl_pair *pair,
                             const struct ovsrec_colo *row)
 {
     static const char *keys[] = {
@@ -401,12 +413,14 @@ colo_ctl_pair_publish_stats(const struct colo_ctl_pair *pair,
     }
 
     if (row_stats_differ(row, sorted_keys, sorted_values, n)) {
+        publish_txn_start(idl);
         ovsrec_colo_set_statistics(row, sorted_keys, sorted_values, n);
     }
 }
 
 /* Brings the "status" and, when due, "statistics" columns of every row in
- * line with 'all_pairs', with at most one transaction in flight. */
+ * line with 'all_pairs', with at most one transaction in flight and none
+ * when nothing changed. */
 static void
 colo_ctl_publish(struct ovsdb_idl *idl)
 {
@@ -421,8 +435,6 @@ colo_ctl_publish(struct ovsdb_idl *idl)
     bool stats_due = time_msec() >= next_stats_publish;
     struct colo_ctl_pair *pair;
 
-    publish_txn = ovsdb_idl_txn_create(idl);
-    ovsdb_idl_txn_add_comment(publish_txn, "ovs-vswitchd: COLO status");
     HMAP_FOR_EACH (pair, node, &all_pairs) {
         const struct ovsrec_colo *row
             = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
@@ -433,20 +445,21 @@ colo_ctl_publish(struct ovsdb_idl *idl)
         }
         colo_ctl_pair_get_status(pair, &status);
         if (!smap_equal(&status, &row->status)) {
+            publish_txn_start(idl);
             ovsrec_colo_set_status(row, &status);
         }
         smap_destroy(&status);
 
         if (stats_due) {
-            colo_ctl_pair_publish_stats(pair, row);
+            colo_ctl_pair_publish_stats(idl, pair, row);
         }
     }
     if (stats_due) {
         next_stats_publish = time_msec() + COLO_STATS_INTERVAL;
     }
 
-    /* An empty transaction completes at once without a round trip. */
-    if (ovsdb_idl_txn_commit(publish_txn) != TXN_INCOMPLETE) {
+    if (publish_txn
+        && ovsdb_idl_txn_commit(publish_txn) != TXN_INCOMPLETE) {
         ovsdb_idl_txn_destroy(publish_txn);
         publish_txn = NULL;
     }
