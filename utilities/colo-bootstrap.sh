@@ -10,11 +10,12 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages: build (autotools, compiler, OVS's libraries and its
 # source), tests (iproute2, procps, openssl for the test PKI; python3 with
 # netaddr and pyparsing for OVS's flow-parser checks; groff for the man page
-# checks; qemu-system-x86 for the interop test against QEMU's colo-compare),
-# and the demo (iproute2 for namespaces).
+# checks; graphviz for the schema diagram in ovs-vswitchd.conf.db(5);
+# qemu-system-x86 for the interop test against QEMU's colo-compare), and the
+# demo (iproute2 for namespaces).
 COLO_PACKAGES="openvswitch-source build-essential autoconf automake libtool
 pkg-config libssl-dev libcap-ng-dev libunbound-dev openssl procps iproute2
-python3 python3-netaddr python3-pyparsing groff git qemu-system-x86"
+python3 python3-netaddr python3-pyparsing groff graphviz git qemu-system-x86"
 
 colo_install_packages() {
     local missing=""
