@@ -21,14 +21,17 @@
 #include <stdlib.h>
 
 #include "colo/colo-config.h"
+#include "colo/colo-dp.h"
 #include "colo/colo-stats.h"
 #include "colo/netdev-colo.h"
+#include "ofproto/ofproto-dpif-rid.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "seq.h"
 #include "smap.h"
 #include "timeval.h"
 #include "unixctl.h"
@@ -55,7 +58,15 @@ struct colo_ctl_pair {
     char *bridge;               /* Bridge holding 'channel', or NULL. */
     char *error;                /* Why the row was rejected, or NULL. */
 
-    struct colo_stats stats;    /* Counters of the pair's decisions. */
+    struct colo_dp_pair *dp;    /* Engines and datapath state. */
+
+    /* Checkpoint protocol (see vswitch.xml, table COLO). */
+    bool done_known;            /* 'last_done' and 'request' read yet? */
+    int64_t last_done;          /* Last checkpoint_done acted upon. */
+    int64_t unixctl_done;       /* Last "colo/checkpoint-done" number. */
+    int64_t request;            /* Last checkpoint_request number. */
+    char *reason;               /* Its reason, if this process raised it. */
+    bool awaiting;              /* Is 'request' outstanding? */
 };
 
 /* All pairs, one per COLO row.  Main thread only. */
@@ -69,7 +80,11 @@ static unsigned int idl_seqno;
 static struct ovsdb_idl_txn *publish_txn;
 static long long int next_stats_publish = LLONG_MIN;
 
+static uint64_t colo_dp_seqno;
+
 static unixctl_cb_func colo_ctl_unixctl_show;
+static unixctl_cb_func colo_ctl_unixctl_dump_conns;
+static unixctl_cb_func colo_ctl_unixctl_checkpoint_done;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
@@ -85,7 +100,12 @@ colo_ctl_init(struct ovsdb_idl *idl)
 
     unixctl_command_register("colo/show", "[pair]", 0, 1,
                              colo_ctl_unixctl_show, idl);
+    unixctl_command_register("colo/dump-conns", "pair", 1, 1,
+                             colo_ctl_unixctl_dump_conns, NULL);
+    unixctl_command_register("colo/checkpoint-done", "pair number", 2, 2,
+                             colo_ctl_unixctl_checkpoint_done, idl);
     netdev_colo_register();
+    colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
 }
 
 static struct colo_ctl_pair *
@@ -108,6 +128,7 @@ colo_ctl_pair_create(const char *name)
 
     pair->name = xstrdup(name);
     colo_options_init(&pair->options);
+    pair->dp = colo_dp_pair_create(name);
     hmap_insert(&all_pairs, &pair->node, hash_string(name, 0));
     return pair;
 }
@@ -118,6 +139,8 @@ colo_ctl_pair_destroy(struct colo_ctl_pair *pair)
     if (pair) {
         VLOG_INFO("COLO pair %s: removed", pair->name);
         hmap_remove(&all_pairs, &pair->node);
+        colo_dp_pair_destroy(pair->dp);
+        free(pair->reason);
         free(pair->name);
         free(pair->channel);
         free(pair->bridge);
@@ -168,6 +191,11 @@ colo_ctl_validate(const struct ovsrec_colo *row,
     cfg->bridge = NULL;
     colo_options_init(&cfg->options);
 
+    if (!colo_pair_name_is_valid(row->name)) {
+        return xasprintf("name: \"%s\" is not a valid pair name (1 to %d "
+                         "letters, digits, '_', '-' or '.')", row->name,
+                         COLO_PAIR_NAME_MAX);
+    }
     if (row->mode && !colo_mode_from_string(row->mode, &cfg->mode)) {
         return xasprintf("mode: unknown mode \"%s\"", row->mode);
     }
@@ -232,6 +260,8 @@ colo_ctl_pair_apply(struct colo_ctl_pair *pair,
         pair->mode = cfg->mode;
         replace_string(&pair->channel, NULL);
         replace_string(&pair->bridge, NULL);
+        colo_dp_pair_configure(pair->dp, COLO_MODE_DISABLED, &pair->options,
+                               NULL);
         return;
     }
 
@@ -246,6 +276,8 @@ colo_ctl_pair_apply(struct colo_ctl_pair *pair,
     pair->options = cfg->options;
     replace_string(&pair->channel, cfg->channel);
     replace_string(&pair->bridge, cfg->bridge);
+    colo_dp_pair_configure(pair->dp, pair->mode, &pair->options,
+                           pair->channel);
     if (changed) {
         VLOG_INFO("COLO pair %s: mode %s, channel %s, bridge %s",
                   pair->name, colo_mode_to_string(pair->mode),
@@ -348,6 +380,13 @@ colo_ctl_pair_get_status(const struct colo_ctl_pair *pair,
     if (pair->bridge) {
         smap_add(status, "bridge", pair->bridge);
     }
+    if (!pair->error && pair->mode != COLO_MODE_DISABLED) {
+        colo_dp_pair_get_status(pair->dp, status);
+        if (pair->awaiting) {
+            smap_add_format(status, "checkpoint", "requested %"PRId64,
+                            pair->request);
+        }
+    }
 }
 
 /* Returns true if the "statistics" column of 'row' differs from the 'n'
@@ -379,6 +418,20 @@ publish_txn_start(struct ovsdb_idl *idl)
     }
 }
 
+/* Appends the 'count' counters 'src_keys' and 'src_values' to 'keys' and
+ * 'values', which hold 'n' already.  Returns the new count. */
+static size_t
+append_stats(const char *keys[], int64_t values[], size_t n,
+             const char *const src_keys[], const uint64_t src_values[],
+             size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        keys[n] = src_keys[i];
+        values[n++] = src_values[i];
+    }
+    return n;
+}
+
 /* Writes the "statistics" column of 'row' from 'pair', if it changed.
  * Inactive pairs publish no statistics. */
 static void
@@ -386,23 +439,60 @@ colo_ctl_pair_publish_stats(struct ovsdb_idl *idl,
                             const struct colo_ctl_pair *pair,
                             const struct ovsrec_colo *row)
 {
-    static const char *keys[] = {
+    static const char *compare_keys[] = {
 #define COLO_STAT(MEMBER, DESCRIPTION) #MEMBER,
         COLO_STATS
 #undef COLO_STAT
     };
-    int64_t values[] = {
-#define COLO_STAT(MEMBER, DESCRIPTION) pair->stats.MEMBER,
-        COLO_STATS
-#undef COLO_STAT
+    static const char *rewrite_keys[] = {
+#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) "rewrite_" #MEMBER,
+        COLO_REWRITE_STATS
+#undef COLO_REWRITE_STAT
     };
-    size_t n = (pair->error || pair->mode == COLO_MODE_DISABLED
-                ? 0 : ARRAY_SIZE(keys));
+    static const char *dp_keys[] = {
+#define COLO_DP_STAT(MEMBER, DESCRIPTION) #MEMBER,
+        COLO_DP_STATS
+#undef COLO_DP_STAT
+    };
+    enum { MAX_KEYS = (ARRAY_SIZE(compare_keys) + ARRAY_SIZE(rewrite_keys)
+                       + ARRAY_SIZE(dp_keys)) };
+    const char *keys[MAX_KEYS];
+    int64_t values[MAX_KEYS];
+    size_t n = 0;
+
+    if (!pair->error && pair->mode != COLO_MODE_DISABLED) {
+        struct colo_dp_pair_stats stats;
+
+        colo_dp_pair_get_stats(pair->dp, &stats);
+        if (pair->mode == COLO_MODE_PRIMARY) {
+            const uint64_t compare_values[] = {
+#define COLO_STAT(MEMBER, DESCRIPTION) stats.compare.MEMBER,
+                COLO_STATS
+#undef COLO_STAT
+            };
+            n = append_stats(keys, values, n, compare_keys, compare_values,
+                             ARRAY_SIZE(compare_keys));
+        } else {
+            const uint64_t rewrite_values[] = {
+#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) stats.rewrite.MEMBER,
+                COLO_REWRITE_STATS
+#undef COLO_REWRITE_STAT
+            };
+            n = append_stats(keys, values, n, rewrite_keys, rewrite_values,
+                             ARRAY_SIZE(rewrite_keys));
+        }
+        const uint64_t dp_values[] = {
+#define COLO_DP_STAT(MEMBER, DESCRIPTION) stats.dp.MEMBER,
+            COLO_DP_STATS
+#undef COLO_DP_STAT
+        };
+        n = append_stats(keys, values, n, dp_keys, dp_values,
+                         ARRAY_SIZE(dp_keys));
+    }
 
     /* The IDL keeps maps sorted by key, so compare in that order. */
-    BUILD_ASSERT_DECL(ARRAY_SIZE(keys) == ARRAY_SIZE(values));
-    const char *sorted_keys[ARRAY_SIZE(keys)];
-    int64_t sorted_values[ARRAY_SIZE(keys)];
+    const char *sorted_keys[MAX_KEYS];
+    int64_t sorted_values[MAX_KEYS];
     for (size_t i = 0; i < n; i++) {
         size_t pos = 0;
         for (size_t j = 0; j < n; j++) {
@@ -443,6 +533,12 @@ colo_ctl_publish(struct ovsdb_idl *idl)
         if (!row) {
             continue;
         }
+        if (pair->reason && row->checkpoint_request != pair->request) {
+            publish_txn_start(idl);
+            ovsrec_colo_set_checkpoint_request(row, pair->request);
+            ovsrec_colo_set_checkpoint_reason(row, pair->reason);
+        }
+
         colo_ctl_pair_get_status(pair, &status);
         if (!smap_equal(&status, &row->status)) {
             publish_txn_start(idl);
@@ -465,8 +561,62 @@ colo_ctl_publish(struct ovsdb_idl *idl)
     }
 }
 
-/* Reconfigures from the database if it changed, then publishes.  bridge.c
- * calls this only while it holds the database lock. */
+/* Acts on a checkpoint of 'pair' numbered 'done' (from checkpoint_done in
+ * 'row' or from "colo/checkpoint-done"), if it is new. */
+static void
+colo_ctl_pair_checkpoint_done(struct colo_ctl_pair *pair, int64_t done)
+{
+    if (done <= pair->last_done) {
+        return;
+    }
+    pair->last_done = done;
+    if (pair->awaiting && done >= pair->request) {
+        VLOG_INFO("COLO pair %s: checkpoint %"PRId64" done", pair->name,
+                  done);
+    } else {
+        VLOG_INFO("COLO pair %s: checkpoint %"PRId64" done (not the one "
+                  "requested: taken as a manager-initiated checkpoint)",
+                  pair->name, done);
+    }
+    pair->awaiting = false;
+    colo_dp_pair_checkpoint_done(pair->dp);
+}
+
+/* Runs the checkpoint protocol of 'pair' against its 'row': a checkpoint
+ * done flushes the pair, and a new request of the pair gets the next
+ * number. */
+static void
+colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
+                             const struct ovsrec_colo *row)
+{
+    if (!pair->done_known) {
+        /* First look at the row (new pair, or ovs-vswitchd restarted):
+         * take its numbers as they are. */
+        pair->done_known = true;
+        pair->last_done = row->checkpoint_done;
+        pair->request = row->checkpoint_request;
+    }
+    colo_ctl_pair_checkpoint_done(pair, MAX(row->checkpoint_done,
+                                            pair->unixctl_done));
+
+    if (pair->error || pair->mode == COLO_MODE_DISABLED || pair->awaiting) {
+        return;
+    }
+    char *reason = colo_dp_pair_get_request(pair->dp);
+    if (reason) {
+        pair->request = MAX(MAX(pair->request, row->checkpoint_request),
+                            pair->last_done) + 1;
+        pair->awaiting = true;
+        free(pair->reason);
+        pair->reason = reason;
+        VLOG_INFO("COLO pair %s: checkpoint %"PRId64" requested: %s",
+                  pair->name, pair->request, reason);
+    }
+}
+
+/* Reconfigures from the database if it changed, runs the pairs and the
+ * checkpoint protocol, then publishes.  bridge.c calls this only while it
+ * holds the database lock. */
 void
 colo_ctl_run(struct ovsdb_idl *idl)
 {
@@ -475,6 +625,19 @@ colo_ctl_run(struct ovsdb_idl *idl)
     if (seqno != idl_seqno) {
         idl_seqno = seqno;
         colo_ctl_reconfigure(idl);
+    }
+
+    colo_dp_seqno = seq_read(colo_dp_seq());
+    colo_dp_run();
+
+    struct colo_ctl_pair *pair;
+    HMAP_FOR_EACH (pair, node, &all_pairs) {
+        const struct ovsrec_colo *row
+            = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
+
+        if (row) {
+            colo_ctl_pair_run_checkpoint(pair, row);
+        }
     }
     colo_ctl_publish(idl);
 }
@@ -487,6 +650,8 @@ colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
     } else if (!hmap_is_empty(&all_pairs)) {
         poll_timer_wait_until(next_stats_publish);
     }
+    colo_dp_wait();
+    seq_wait(colo_dp_seq(), colo_dp_seqno);
 }
 
 /* Frees every pair.  The database rows are left alone: their ephemeral
@@ -524,13 +689,43 @@ colo_ctl_pair_format(const struct colo_ctl_pair *pair,
         ds_put_format(s, "  checkpoint: requested %"PRId64", done %"PRId64
                       "\n", row->checkpoint_request, row->checkpoint_done);
     }
+    if (pair->mode != COLO_MODE_DISABLED) {
+        struct smap status = SMAP_INITIALIZER(&status);
+
+        colo_dp_pair_get_status(pair->dp, &status);
+        const struct smap_node **nodes = smap_sort(&status);
+        for (size_t i = 0; i < smap_count(&status); i++) {
+            ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
+        }
+        free(nodes);
+        smap_destroy(&status);
+    }
+    if (pair->awaiting) {
+        ds_put_format(s, "  outstanding request: %s\n", pair->reason
+                      ? pair->reason : "(raised before a restart)");
+    }
     ds_put_cstr(s, "  options:\n");
     colo_options_format(&pair->options, s);
+
+    struct colo_dp_pair_stats stats;
+    colo_dp_pair_get_stats(pair->dp, &stats);
     ds_put_cstr(s, "  statistics:\n");
+    if (pair->mode == COLO_MODE_PRIMARY) {
 #define COLO_STAT(MEMBER, DESCRIPTION) \
-    ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, pair->stats.MEMBER);
-    COLO_STATS
+        ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, stats.compare.MEMBER);
+        COLO_STATS
 #undef COLO_STAT
+    } else if (pair->mode != COLO_MODE_DISABLED) {
+#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) \
+        ds_put_format(s, "    rewrite_%s=%"PRIu64"\n", #MEMBER, \
+                      stats.rewrite.MEMBER);
+        COLO_REWRITE_STATS
+#undef COLO_REWRITE_STAT
+    }
+#define COLO_DP_STAT(MEMBER, DESCRIPTION) \
+    ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, stats.dp.MEMBER);
+    COLO_DP_STATS
+#undef COLO_DP_STAT
 }
 
 static int
@@ -583,4 +778,57 @@ colo_ctl_unixctl_show(struct unixctl_conn *conn, int argc,
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
     free(pairs);
+}
+
+/* "colo/dump-conns PAIR": the comparator's connections. */
+static void
+colo_ctl_unixctl_dump_conns(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[], void *aux OVS_UNUSED)
+{
+    const struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!pair) {
+        unixctl_command_reply_error(conn, "no such COLO pair");
+        return;
+    }
+    colo_dp_pair_dump_conns(pair->dp, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+/* "colo/checkpoint-done PAIR NUMBER": the same as the manager writing
+ * NUMBER to the pair's checkpoint_done column, without the database round
+ * trip.  The column is left alone. */
+static void
+colo_ctl_unixctl_checkpoint_done(struct unixctl_conn *conn,
+                                 int argc OVS_UNUSED, const char *argv[],
+                                 void *idl_)
+{
+    struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
+    struct ovsdb_idl *idl = idl_;
+    long long int number;
+
+    if (!pair) {
+        unixctl_command_reply_error(conn, "no such COLO pair");
+        return;
+    }
+    if (!str_to_llong(argv[2], 10, &number) || number < 0) {
+        unixctl_command_reply_error(conn, "number: a checkpoint number "
+                                    "(a nonnegative integer) is expected");
+        return;
+    }
+
+    const struct ovsrec_colo *row
+        = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
+    if (row) {
+        colo_ctl_pair_run_checkpoint(pair, row);
+    }
+    if (number <= pair->last_done) {
+        unixctl_command_reply(conn, "already done\n");
+        return;
+    }
+    pair->unixctl_done = MAX(pair->unixctl_done, number);
+    colo_ctl_pair_checkpoint_done(pair, number);
+    unixctl_command_reply(conn, NULL);
 }

@@ -7,9 +7,13 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-compare.h \
 	lib/colo/colo-config.c \
 	lib/colo/colo-config.h \
+	lib/colo/colo-dp.c \
+	lib/colo/colo-dp.h \
 	lib/colo/colo-frame.c \
 	lib/colo/colo-frame.h \
 	lib/colo/colo-packet.c \
+	lib/colo/colo-odp.c \
+	lib/colo/colo-odp.h \
 	lib/colo/colo-packet.h \
 	lib/colo/colo-rewrite.c \
 	lib/colo/colo-rewrite.h \
@@ -27,11 +31,15 @@ tests_ovstest_SOURCES += \
 	tests/test-colo-channel.c \
 	tests/test-colo-compare.c \
 	tests/test-colo-config.c \
+	tests/test-colo-packet.c \
 	tests/test-colo-rewrite.c
 
 TESTSUITE_AT += tests/colo.at
 
 EXTRA_DIST += \
 	lib/colo/automake.mk \
+	lib/colo/colo-dpif-netdev.inc \
+	lib/colo/colo-ofp-actions.inc \
+	lib/colo/colo-xlate.inc \
 	tests/colo-notify-peer.py \
 	tests/colo-peer.py

@@ -734,6 +734,15 @@ flush(struct colo_compare *cmp)
     }
 }
 
+/* Releases every held primary packet in arrival order and frees every
+ * secondary packet, without completing a checkpoint: an outstanding request
+ * stays outstanding. */
+void
+colo_compare_flush(struct colo_compare *cmp)
+{
+    flush(cmp);
+}
+
 /* A checkpoint is done (requested or not): flushes and allows a new
  * request. */
 void
@@ -750,6 +759,44 @@ colo_compare_get_stats(const struct colo_compare *cmp,
 {
     *stats = cmp->stats;
     stats->held_packets = cmp->n_held[COLO_PRIMARY];
+}
+
+/* Appends one line per tracked connection to 's', in no particular order:
+ * its key, the packets and bytes held on each side and its state. */
+void
+colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
+                        struct ds *s)
+{
+    const struct colo_conn *conn;
+
+    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+        size_t n[2] = { 0, 0 }, bytes[2] = { 0, 0 };
+
+        for (int side = 0; side < 2; side++) {
+            const struct colo_held *h;
+
+            LIST_FOR_EACH (h, conn_node, &conn->queue[side]) {
+                n[side]++;
+                bytes[side] += dp_packet_size(h->pkt);
+            }
+        }
+        colo_conn_key_format(&conn->key, s);
+        ds_put_format(s, " primary=%"PRIuSIZE"/%"PRIuSIZE"B"
+                      " secondary=%"PRIuSIZE"/%"PRIuSIZE"B idle=%lldms",
+                      n[COLO_PRIMARY], bytes[COLO_PRIMARY],
+                      n[COLO_SECONDARY], bytes[COLO_SECONDARY],
+                      now - conn->last_used);
+        if (conn->key.kind == COLO_KIND_TCP && conn->seq_known) {
+            ds_put_format(s, " compared_seq=%"PRIu32, conn->cmp_seq);
+        }
+        if (conn->stalled) {
+            ds_put_cstr(s, " stalled");
+        }
+        if (conn->closed) {
+            ds_put_cstr(s, " closed");
+        }
+        ds_put_char(s, '\n');
+    }
 }
 
 /* Destroys 'cmp', releasing the primary packets it holds (so that none is

@@ -50,6 +50,7 @@
 #include "colo/colo-stats.h"
 
 struct dp_packet;
+struct ds;
 struct colo_compare;
 
 /* The two sides of a comparison. */
@@ -76,7 +77,10 @@ long long int colo_compare_next_wakeup(const struct colo_compare *);
 bool colo_compare_get_request(const struct colo_compare *,
                               uint64_t *number, const char **reason);
 void colo_compare_checkpoint_done(struct colo_compare *);
+void colo_compare_flush(struct colo_compare *);
 
 void colo_compare_get_stats(const struct colo_compare *, struct colo_stats *);
+void colo_compare_dump_conns(const struct colo_compare *, long long int now,
+                             struct ds *);
 
 #endif /* colo-compare.h */

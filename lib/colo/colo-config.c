@@ -17,6 +17,7 @@
 #include <config.h>
 #include "colo/colo-config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -33,6 +34,23 @@ static const char *const mode_names[] = {
     [COLO_MODE_SECONDARY] = "secondary",
     [COLO_MODE_FAILOVER] = "failover",
 };
+
+/* Returns true if 'name' is usable as a pair name (see colo-config.h). */
+bool
+colo_pair_name_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (!len || len > COLO_PAIR_NAME_MAX) {
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!isalnum((unsigned char) *p) && !strchr("_-.", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
 
 /* Parses 's' as a mode name into '*mode'.  Returns true if successful,
  * false if 's' names no mode. */

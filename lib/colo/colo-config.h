@@ -40,6 +40,11 @@ enum colo_mode {
     COLO_MODE_FAILOVER,         /* The SVM took over from a lost primary. */
 };
 
+/* A pair's name: 1 to COLO_PAIR_NAME_MAX letters, digits, '_', '-' or '.',
+ * so that OpenFlow actions and datapath actions can carry it. */
+#define COLO_PAIR_NAME_MAX 31
+bool colo_pair_name_is_valid(const char *);
+
 bool colo_mode_from_string(const char *, enum colo_mode *);
 const char *colo_mode_to_string(enum colo_mode);
 

@@ -15,6 +15,8 @@
  */
 
 #ifndef COLO_STATS_H
+#define COLO_STATS_H 1
+
 #define COLO_STATS                                                          \
     COLO_STAT(primary_packets, "packets handed in from the primary side")   \
     COLO_STAT(secondary_packets, "packets handed in from the secondary side") \

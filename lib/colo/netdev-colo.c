@@ -92,6 +92,7 @@ struct netdev_colo {
     struct stream *stream OVS_GUARDED;       /* The peer, if any. */
     enum chan_state state OVS_GUARDED;
     long long int state_changed OVS_GUARDED; /* Wall clock, ms. */
+    uint64_t n_connects OVS_GUARDED;         /* Times CHAN_CONNECTED. */
     char *last_error OVS_GUARDED;            /* Or NULL. */
 
     /* Data. */
@@ -108,6 +109,28 @@ struct netdev_rxq_colo {
 };
 
 static const struct netdev_class netdev_colo_class;
+
+static bool is_colo_class(const struct netdev_class *);
+static struct netdev_colo *netdev_colo_cast(const struct netdev *);
+
+/* If 'netdev' is a colo channel, stores whether it is connected to its peer
+ * and how many times it has connected so far, and returns true.  Otherwise
+ * returns false. */
+bool
+netdev_colo_get_link(const struct netdev *netdev, bool *connected,
+                     uint64_t *n_connects)
+{
+    if (!is_colo_class(netdev_get_class(netdev))) {
+        return false;
+    }
+
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+    ovs_mutex_lock(&dev->mutex);
+    *connected = dev->state == CHAN_CONNECTED;
+    *n_connects = dev->n_connects;
+    ovs_mutex_unlock(&dev->mutex);
+    return true;
+}
 
 static bool
 is_colo_class(const struct netdev_class *class)
@@ -129,6 +152,9 @@ set_state(struct netdev_colo *dev, enum chan_state state)
     if (dev->state != state) {
         dev->state = state;
         dev->state_changed = time_wall_msec();
+        if (state == CHAN_CONNECTED) {
+            dev->n_connects++;
+        }
         netdev_change_seq_changed(&dev->up);
     }
 }

@@ -22,6 +22,13 @@
  * sockets are (lib/colo/colo-frame.h).  See vswitchd/vswitch.xml, Interface
  * type "colo", for its options and status. */
 
+#include <stdbool.h>
+#include <stdint.h>
+
+struct netdev;
+
 void netdev_colo_register(void);
+bool netdev_colo_get_link(const struct netdev *, bool *connected,
+                          uint64_t *n_connects);
 
 #endif /* netdev-colo.h */

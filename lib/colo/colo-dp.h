@@ -1,0 +1,128 @@
+/*
+ * Copyright (c) 2026 The ovs-colo authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef COLO_DP_H
+#define COLO_DP_H 1
+
+/* COLO pairs as the datapath sees them.
+ *
+ * This module owns the engines of every pair (the comparator on a primary
+ * node, the TCP rewriter on a secondary node) and executes the COLO
+ * datapath action, OVS_ACTION_ATTR_COLO, on them.  The control side
+ * (vswitchd/colo-ctl.c) creates, configures and destroys pairs from the
+ * COLO table, runs their timers, reads their checkpoint requests and
+ * statistics and reports checkpoints done.  The datapath side (dpif-netdev)
+ * calls colo_dp_execute() for each action and colo_dp_flush_released()
+ * from its main-thread run function.
+ *
+ * Packets.  An action's packets belong to the pair until it lets them go:
+ * the comparator releases primary packets after comparison or a flush; the
+ * rewriter returns client packets held for an offset.  A packet that is let
+ * go continues through the pipeline by recirculation with the recirc_id of
+ * its action (see lib/colo/colo-xlate.inc); one without recirc_id is
+ * dropped (counted).  Packets let go within colo_dp_execute() are
+ * recirculated before it returns, in that datapath thread; packets let go by
+ * the control side are queued for their datapath's next
+ * colo_dp_flush_released().  Every held packet keeps a reference on its
+ * recirc_id (see colo_dp_set_recirc_ops()), so it stays valid when its flow
+ * is deleted or revalidated.
+ *
+ * Direction.  A packet that entered the datapath on the pair's channel
+ * interface came from the peer node: for colo_compare it is the secondary
+ * side, for colo_rewrite it goes toward the SVM.  Any other input port is
+ * the primary side (compare) or the SVM's output (rewrite).
+ *
+ * Degraded mode.  On a primary node whose channel is down, comparison
+ * stops: held primary packets are released in order, new ones are released
+ * uncompared and counted as 'unprotected', and the pair is "degraded".  When
+ * the channel is back the pair requests a checkpoint (the secondary missed
+ * traffic) and resumes comparison once it is done.
+ *
+ * Thread safety: every function may be called from any thread.  One mutex
+ * serializes all pairs; packets are recirculated outside of it. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "colo/colo-config.h"
+#include "colo/colo-rewrite.h"
+#include "colo/colo-stats.h"
+
+struct dp_packet_batch;
+struct ds;
+struct netdev;
+struct nlattr;
+struct seq;
+struct smap;
+
+/* COLO_DP_STAT(MEMBER, DESCRIPTION): counters of the datapath glue. */
+#define COLO_DP_STATS                                                       \
+    COLO_DP_STAT(mirrored, "packets copied to the peer node")               \
+    COLO_DP_STAT(unprotected,                                               \
+                 "primary packets released uncompared: degraded/inactive")  \
+    COLO_DP_STAT(release_dropped,                                           \
+                 "released primary packets dropped: no table=N")            \
+    COLO_DP_STAT(secondary_ignored,                                         \
+                 "secondary packets dropped: degraded/inactive")            \
+    COLO_DP_STAT(rewrite_passed, "packets through colo_rewrite")            \
+    COLO_DP_STAT(degraded_episodes, "times the channel was lost")
+
+struct colo_dp_stats {
+#define COLO_DP_STAT(MEMBER, DESCRIPTION) uint64_t MEMBER;
+    COLO_DP_STATS
+#undef COLO_DP_STAT
+};
+
+/* Everything a pair counts. */
+struct colo_dp_pair_stats {
+    struct colo_stats compare;          /* Comparator (primary mode). */
+    struct colo_rewrite_stats rewrite;  /* Rewriter (secondary, failover). */
+    struct colo_dp_stats dp;
+};
+
+struct colo_dp_pair;
+
+/* Control side. */
+struct colo_dp_pair *colo_dp_pair_create(const char *name);
+void colo_dp_pair_destroy(struct colo_dp_pair *);
+void colo_dp_pair_configure(struct colo_dp_pair *, enum colo_mode,
+                            const struct colo_options *,
+                            const char *channel);
+char *colo_dp_pair_get_request(struct colo_dp_pair *);
+void colo_dp_pair_checkpoint_done(struct colo_dp_pair *);
+void colo_dp_pair_get_stats(struct colo_dp_pair *,
+                            struct colo_dp_pair_stats *);
+void colo_dp_pair_get_status(struct colo_dp_pair *, struct smap *);
+void colo_dp_pair_dump_conns(struct colo_dp_pair *, struct ds *);
+
+void colo_dp_run(void);
+void colo_dp_wait(void);
+struct seq *colo_dp_seq(void);
+
+/* Recirculation ids: 'ref' takes a reference (false if the id is gone),
+ * 'unref' drops it.  Without them (unit tests) ids are not referenced. */
+void colo_dp_set_recirc_ops(bool (*ref)(uint32_t), void (*unref)(uint32_t));
+
+/* Datapath side.  'dp' identifies the datapath (it is only compared). */
+typedef void colo_dp_recirc_func(struct dp_packet_batch *, void *aux);
+void colo_dp_execute(const void *dp, struct dp_packet_batch *,
+                     bool should_steal, const struct nlattr *action,
+                     const struct netdev *in_netdev,
+                     colo_dp_recirc_func *, void *aux);
+bool colo_dp_flush_released(const void *dp, colo_dp_recirc_func *,
+                            void *aux);
+void colo_dp_wait_released(const void *dp);
+
+#endif /* colo-dp.h */
