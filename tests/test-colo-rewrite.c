@@ -41,7 +41,7 @@
 #include "util.h"
 
 /* Client packets the rewriter released after holding them, in order. */
-static struct dp_packet *released[64];
+static struct dp_packet *released[2 * COLO_REWRITE_MAX_HELD];
 static size_t n_released;
 
 static void

@@ -12,10 +12,12 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # netaddr and pyparsing for OVS's flow-parser checks; groff for the man page
 # checks; graphviz for the schema diagram in ovs-vswitchd.conf.db(5);
 # qemu-system-x86 for the interop test against QEMU's colo-compare), and the
-# demo (iproute2 for namespaces).
+# demo and system tests (iproute2 for namespaces, ethtool to turn off veth
+# checksum offload, curl as the client).
 COLO_PACKAGES="openvswitch-source build-essential autoconf automake libtool
 pkg-config libssl-dev libcap-ng-dev libunbound-dev openssl procps iproute2
-python3 python3-netaddr python3-pyparsing groff graphviz git qemu-system-x86"
+python3 python3-netaddr python3-pyparsing groff graphviz git qemu-system-x86
+ethtool curl"
 
 colo_install_packages() {
     local missing=""

@@ -1,7 +1,9 @@
 #!/bin/bash
 # colo-test.sh -- installs and builds what is missing, then runs the tests:
 # our autotests (tests/colo.at), the upstream OVS suites our patches touch,
-# and the check that ovs-patches/ matches the prepared OVS tree.
+# the check that ovs-patches/ matches the prepared OVS tree, and, as root,
+# the system tests with real traffic on the two-node bed
+# (utilities/colo-systest.sh).
 #
 # Extra arguments go to autotest, e.g.: utilities/colo-test.sh -k colo -v
 #
@@ -15,3 +17,8 @@ colo_bootstrap
 cd "$colo_top"
 make check-patches check-style
 make check RECHECK=yes TESTSUITEFLAGS="-j$(nproc) $*"
+if test "$(id -u)" = 0; then
+    make check-system
+else
+    echo "colo-test: not root: system tests (make check-system) skipped"
+fi

@@ -106,6 +106,7 @@ colo_ctl_init(struct ovsdb_idl *idl)
                              colo_ctl_unixctl_checkpoint_done, idl);
     netdev_colo_register();
     colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
+    colo_dp_seqno = seq_read(colo_dp_seq());
 }
 
 static struct colo_ctl_pair *
@@ -642,12 +643,16 @@ colo_ctl_run(struct ovsdb_idl *idl)
     colo_ctl_publish(idl);
 }
 
+/* bridge.c calls this whether or not it called colo_ctl_run() (which it
+ * does only while it holds the database lock): without a run, nothing here
+ * may be due, or the process would spin. */
 void
 colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
 {
     if (publish_txn) {
         ovsdb_idl_txn_wait(publish_txn);
-    } else if (!hmap_is_empty(&all_pairs)) {
+    } else if (!hmap_is_empty(&all_pairs)
+               && next_stats_publish > time_msec()) {
         poll_timer_wait_until(next_stats_publish);
     }
     colo_dp_wait();

@@ -462,6 +462,10 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
         } else if (tcp_secondary_is_useless(cmp, conn, h)) {
             free(h);
             dp_packet_delete(pkt);
+            if (cp.tcp_flags & TCP_FIN) {
+                /* It may let a primary FIN go. */
+                compare_conn(cmp, conn);
+            }
             return;
         }
     }
@@ -580,14 +584,19 @@ tcp_free_compared(struct colo_compare *cmp, struct colo_conn *conn)
 }
 
 /* TCP: releases primary packets from the head of 'conn''s queue whose
- * payload has been compared entirely. */
+ * payload has been compared entirely.  A FIN waits for the secondary's FIN:
+ * released earlier, it would let the client acknowledge a FIN that the SVM
+ * has not sent yet, an acknowledgment the SVM drops, and the SVM's own FIN
+ * would then never be acknowledged (its retransmissions go nowhere but
+ * here). */
 static void
 tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
 {
     struct colo_held *p;
 
     while ((p = queue_head(conn, COLO_PRIMARY))
-           && INT_MOD_LEQ(held_end(p), conn->cmp_seq)) {
+           && INT_MOD_LEQ(held_end(p), conn->cmp_seq)
+           && (!(p->tcp_flags & TCP_FIN) || conn->fin[COLO_SECONDARY])) {
         release_primary(cmp, p, (p->cmp_size
                                  ? &cmp->stats.identical
                                  : &cmp->stats.passed));

@@ -58,7 +58,7 @@
 struct dp_packet;
 struct colo_rewriter;
 
-#define COLO_REWRITE_MAX_HELD 16
+#define COLO_REWRITE_MAX_HELD 256
 #define COLO_REWRITE_HOLD_MS 1000
 
 /* Direction of a packet through the rewriter. */
