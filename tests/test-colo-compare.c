@@ -465,6 +465,39 @@ test_close(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* A primary FIN waits for the secondary's, and what follows it (sequence
+ * number one past the FIN) is released after it. */
+static void
+test_fin_waits(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "abc"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "abc"), 0);
+    ovs_assert(n_released == 1);
+
+    /* The PVM closes first: its FIN is held, and so is the ACK it sends
+     * after it, in order. */
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 4, .flags = TCP_FIN | TCP_ACK), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5), 0);
+    ovs_assert(n_released == 1);
+
+    /* The SVM's FIN lets both go. */
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 4, .flags = TCP_FIN | TCP_ACK), 0);
+    ovs_assert(n_released == 3);
+    ovs_assert(stats(cmp).passed == 2);
+    ovs_assert(!stats(cmp).checkpoint_requests);
+
+    /* Without the SVM's FIN, a primary FIN ends in a timeout. */
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 9, .seq = 1,
+                                 .flags = TCP_FIN | TCP_ACK), 0);
+    ovs_assert(n_released == 3);
+    colo_compare_run(cmp, 3000);
+    ovs_assert(stats(cmp).timeouts == 1);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
 /* IPv6 and VLAN-tagged traffic is compared, per tag. */
 static void
 test_ipv6_vlan(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -929,6 +962,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"queue-full", NULL, 0, 0, test_queue_full, OVS_RO},
     {"table-full", NULL, 0, 0, test_table_full, OVS_RO},
     {"close", NULL, 0, 0, test_close, OVS_RO},
+    {"fin-waits", NULL, 0, 0, test_fin_waits, OVS_RO},
     {"ipv6-vlan", NULL, 0, 0, test_ipv6_vlan, OVS_RO},
     {"arp", NULL, 0, 0, test_arp, OVS_RO},
     {"malformed", NULL, 0, 0, test_malformed, OVS_RO},

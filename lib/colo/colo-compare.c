@@ -597,9 +597,16 @@ tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
     while ((p = queue_head(conn, COLO_PRIMARY))
            && INT_MOD_LEQ(held_end(p), conn->cmp_seq)
            && (!(p->tcp_flags & TCP_FIN) || conn->fin[COLO_SECONDARY])) {
+        bool fin_at_end = ((p->tcp_flags & TCP_FIN)
+                           && held_end(p) == conn->cmp_seq);
+
         release_primary(cmp, p, (p->cmp_size
                                  ? &cmp->stats.identical
                                  : &cmp->stats.passed));
+        if (fin_at_end) {
+            /* Both sides sent FIN here: it takes one sequence number. */
+            conn->cmp_seq++;
+        }
     }
 }
 
