@@ -25,9 +25,11 @@ bed's "VMs" run these instead:
                                       changing it on one VM makes it
                                       diverge) and no Date header
   colo-bed-server.py echo PORT        TCP echo
-  colo-bed-server.py udp-echo PORT    UDP echo
+  colo-bed-server.py udp-echo PORT [FILE]
+                                      UDP echo, followed by FILE's current
+                                      content if FILE exists
 
-Each listens on every address, one thread per connection, until killed.
+Each listens on every IPv6 and IPv4 address, one thread per connection, until killed.
 """
 
 import socket
@@ -66,12 +68,46 @@ class EchoHandler(socketserver.BaseRequestHandler):
 class UDPEchoHandler(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
-        sock.sendto(data, self.client_address)
+        suffix = b""
+        if self.server.suffix_file:
+            try:
+                with open(self.server.suffix_file, "rb") as f:
+                    suffix = f.read()
+            except FileNotFoundError:
+                pass
+        sock.sendto(data + suffix, self.client_address)
+
+
+class DualStack(object):
+    """Listens on every IPv6 and IPv4 address (IPv4 alone if the namespace
+    has no IPv6)."""
+    address_family = socket.AF_INET6
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
 
 
 class TCPServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+
+
+class TCPServer6(DualStack, TCPServer):
+    pass
+
+
+class UDPServer6(DualStack, socketserver.ThreadingUDPServer):
+    pass
+
+
+def make_server(tcp, port, handler):
+    try:
+        cls = TCPServer6 if tcp else UDPServer6
+        return cls(("::", port), handler)
+    except OSError:
+        cls = TCPServer if tcp else socketserver.ThreadingUDPServer
+        return cls(("0.0.0.0", port), handler)
 
 
 def main(argv):
@@ -80,13 +116,13 @@ def main(argv):
         return 2
     kind, port = argv[1], int(argv[2])
     if kind == "http":
-        server = TCPServer(("0.0.0.0", port), HTTPHandler)
+        server = make_server(True, port, HTTPHandler)
         server.content_file = argv[3]
     elif kind == "echo":
-        server = TCPServer(("0.0.0.0", port), EchoHandler)
+        server = make_server(True, port, EchoHandler)
     else:
-        server = socketserver.ThreadingUDPServer(("0.0.0.0", port),
-                                                 UDPEchoHandler)
+        server = make_server(False, port, UDPEchoHandler)
+        server.suffix_file = argv[3] if len(argv) > 3 else None
     server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.serve_forever()
     return 0

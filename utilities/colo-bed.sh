@@ -107,20 +107,74 @@ bed_netns_add() {
     ip netns exec "$ns" ip link set lo up
 }
 
-# bed_attach VM ADDR NODE PORT: links VM's eth0 (ADDR, and the MAC that PVM
-# and SVM share, or the client's) to port PORT of NODE's br0, with transmit
-# checksum offload off on both ends (OVS forwards packets as they are).
+# bed_veth NS1 DEV1 NS2 DEV2 [MAC]: a veth pair DEV1 (in namespace NS1, with
+# MAC if given) -- DEV2 (in NS2), both up, with transmit checksum offload off
+# on both ends (OVS forwards packets as they are).
+bed_veth() {
+    ip link add "$2" netns "$1" ${5:+address $5} type veth \
+        peer name "$4" netns "$3"
+    ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+    ip netns exec "$3" ethtool -K "$4" tx off >/dev/null
+    ip netns exec "$1" ip link set "$2" up
+    ip netns exec "$3" ip link set "$4" up
+}
+
+# bed_ipv6_on NS DEV: IPv6 on DEV without anything a VM would send on its
+# own at a random time (no link-local address, DAD, router solicitation).
+bed_ipv6_on() {
+    local c
+    for c in accept_dad=0 accept_ra=0 router_solicitations=0 \
+             addr_gen_mode=1 disable_ipv6=0; do
+        ip netns exec "$1" sysctl -q -w "net.ipv6.conf.$2.$c"
+    done
+}
+
+# bed_attach VM ADDR ADDR6 NODE PORT: links VM's eth0 (ADDR and ADDR6, and
+# the MAC that PVM and SVM share) to port PORT of NODE's br0.
 bed_attach() {
-    local vm=$1 addr=$2 node=$3 port=$4 mac=52:54:00:00:00:01
-    test "$vm" != client || mac=52:54:00:00:00:02
-    ip link add eth0 netns "$(bed_ns "$vm")" address "$mac" type veth \
-        peer name "$port" netns "$(bed_ns "$node")"
-    ip netns exec "$(bed_ns "$vm")" ethtool -K eth0 tx off >/dev/null
-    ip netns exec "$(bed_ns "$node")" ethtool -K "$port" tx off >/dev/null
+    local vm=$1 addr=$2 addr6=$3 node=$4 port=$5
+    bed_veth "$(bed_ns "$vm")" eth0 "$(bed_ns "$node")" "$port" \
+        52:54:00:00:00:01
+    bed_ipv6_on "$(bed_ns "$vm")" eth0
     ip netns exec "$(bed_ns "$vm")" ip addr add "$addr/24" dev eth0
-    ip netns exec "$(bed_ns "$vm")" ip link set eth0 up
-    ip netns exec "$(bed_ns "$node")" ip link set "$port" up
+    ip netns exec "$(bed_ns "$vm")" ip addr add "$addr6/64" dev eth0 nodad
     bed_vsctl "$node" add-port br0 "$port"
+}
+
+# bed_lan: the client's LAN, a hub (a Linux bridge "lan" that learns
+# nothing, so it floods every frame) in the client's namespace, with the
+# client's address on it (10.0.0.2, fd00::2) and a port to the uplink of
+# each node: the client reaches the VM through whichever node serves it,
+# as on a real LAN; a node drops what it does not serve.
+bed_lan() {
+    local ns node
+    ns=$(bed_ns client)
+    ip netns exec "$ns" ip link add lan address 52:54:00:00:00:02 \
+        type bridge ageing_time 0
+    ip netns exec "$ns" ethtool -K lan tx off >/dev/null
+    for node in $COLO_BED_NODES; do
+        bed_veth "$ns" "lan-$node" "$(bed_ns "$node")" uplink
+        ip netns exec "$ns" ip link set "lan-$node" master lan
+        bed_vsctl "$node" add-port br0 uplink
+    done
+    bed_ipv6_on "$ns" lan
+    ip netns exec "$ns" ip addr add 10.0.0.2/24 dev lan
+    ip netns exec "$ns" ip addr add fd00::2/64 dev lan nodad
+    ip netns exec "$ns" ip link set lan up
+}
+
+# bed_neigh NS DEV ADDR...: permanent neighbor entries for ADDRs (IPv4 and
+# IPv6) with the MAC of the other end: the PVM's and the SVM's kernels would
+# otherwise probe their neighbors at randomized times, once each, which no
+# comparator can match (a real COLO pair has the same problem; the bed
+# avoids it).
+bed_neigh() {
+    local ns=$1 dev=$2 mac=$3
+    shift 3
+    for addr in "$@"; do
+        ip netns exec "$ns" ip neigh replace "$addr" lladdr "$mac" \
+            dev "$dev" nud permanent
+    done
 }
 
 # bed_serve VM KIND ARGS...: starts a colo-bed-server.py of KIND in VM.
@@ -133,38 +187,56 @@ bed_serve() {
     echo $! >>"$d/servers.pid"
 }
 
-# bed_vms_up: the client, the PVM (on the primary) and the SVM (on the
-# secondary), with the same IP and MAC address in both VMs and the same
-# servers (HTTP on port 80 serving $COLO_BED_DIR/VM/index.txt, TCP and UDP
-# echo on port 7), and the flows of the primary and secondary nodes for pair
-# vm1 (README.rst, "OpenFlow actions"); the caller creates the pair, as a
-# manager would.
+# bed_vms_up: the client (on a LAN that reaches both nodes' uplink ports),
+# the PVM (on the primary) and the SVM (on the secondary), with the same IP
+# and MAC addresses in both VMs (10.0.0.1, fd00::1) and the same servers
+# (HTTP on port 80 serving $COLO_BED_DIR/VM/index.txt, TCP and UDP echo on
+# port 7), and the flows of the primary and secondary nodes for pair vm1
+# (README.rst, "OpenFlow actions"); anything else is dropped.  The caller
+# creates the pair, as a manager would.
 bed_vms_up() {
     local vm
     for vm in $COLO_BED_VMS; do
         mkdir -p "$COLO_BED_DIR/$vm"
         bed_netns_add "$vm"
     done
-    bed_attach client 10.0.0.2 primary uplink
-    bed_attach pvm 10.0.0.1 primary pvm
-    bed_attach svm 10.0.0.1 secondary svm
+    bed_lan
+    bed_attach pvm 10.0.0.1 fd00::1 primary pvm
+    bed_attach svm 10.0.0.1 fd00::1 secondary svm
+    bed_neigh "$(bed_ns client)" lan 52:54:00:00:00:01 10.0.0.1 fd00::1
     for vm in pvm svm; do
+        bed_neigh "$(bed_ns "$vm")" eth0 52:54:00:00:00:02 10.0.0.2 fd00::2
         printf 'Hello from the protected VM.\n' >"$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" http 80 "$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" echo 7
-        bed_serve "$vm" udp-echo 7
+        bed_serve "$vm" udp-echo 7 "$COLO_BED_DIR/$vm/udp-suffix"
     done
 
     printf '%s\n' \
+        'priority=0 actions=drop' \
         'in_port=uplink actions=colo_mirror(vm1),output:pvm' \
         'in_port=pvm actions=colo_compare(vm1,table=1)' \
         'in_port=colo0 actions=colo_compare(vm1)' \
         'table=1,in_port=pvm actions=output:uplink' \
         | bed_exec primary "$(bed_ovs utilities/ovs-ofctl)" add-flows br0 -
     printf '%s\n' \
+        'priority=0 actions=drop' \
         'in_port=colo0 actions=colo_rewrite(vm1),output:svm' \
         'in_port=svm actions=colo_rewrite(vm1),colo_mirror(vm1)' \
         | bed_exec secondary "$(bed_ovs utilities/ovs-ofctl)" add-flows br0 -
+    bed_wait_servers
+}
+
+# bed_wait_servers: waits until every server of the PVM and the SVM listens.
+bed_wait_servers() {
+    local vm i
+    for vm in pvm svm; do
+        for i in $(seq 50); do
+            test "$(ip netns exec "$(bed_ns "$vm")" ss -Hltun \
+                    '( sport = :80 or sport = :7 )' | wc -l)" -ge 3 && break
+            sleep 0.1
+        done
+    done
 }
 
 # bed_vms_down: stops the servers, removes the VMs' namespaces.
@@ -177,6 +249,54 @@ bed_vms_down() {
         ip netns del "$(bed_ns "$vm")" 2>/dev/null || true
         rm -rf "${COLO_BED_DIR:?}/$vm"
     done
+}
+
+# bed_manager_up: starts the reference manager (utilities/ovs-colo-manager)
+# for both nodes, logging to $COLO_BED_DIR/manager.log, with control socket
+# $COLO_BED_DIR/manager.ctl (see bed_manager).  It acknowledges every
+# checkpoint after running a hook that "takes" it the only way the bed can:
+# it appends the request to $COLO_BED_DIR/checkpoints and makes the SVM's
+# servers answer like the PVM's again.  A real checkpoint copies the whole
+# VM; the bed's SVM keeps its own TCP state, so the manager acknowledges on
+# the requesting node only (--requester-only): telling the secondary that
+# the SVM is now a copy would reset its TCP offsets and break the SVM's
+# live connections.
+bed_manager_up() {
+    local hook=$COLO_BED_DIR/checkpoint-hook.sh d=$COLO_BED_DIR
+    printf '%s\n' \
+        "echo \"\$COLO_NODE \$COLO_PAIR \$COLO_CHECKPOINT \$COLO_REASON\" >>$d/checkpoints" \
+        "cp $d/pvm/index.txt $d/svm/index.txt" \
+        "rm -f $d/svm/udp-suffix" >"$hook"
+    : >"$d/checkpoints"
+    PYTHONPATH=$colo_top/ovs/python /usr/bin/python3 \
+        "$colo_top/utilities/ovs-colo-manager" \
+        --node "primary=$d/primary" --node "secondary=$d/secondary" \
+        --unixctl "$d/manager.ctl" --ofctl "$(bed_ovs utilities/ovs-ofctl)" \
+        --hook "sh $hook" --requester-only >>"$d/manager.log" 2>&1 &
+    echo $! >"$d/manager.pid"
+    local i
+    for i in $(seq 50); do
+        test -S "$d/manager.ctl" && return 0
+        sleep 0.1
+    done
+    echo "bed: the manager did not start:" >&2
+    cat "$d/manager.log" >&2
+    return 1
+}
+
+# bed_manager CMD ARGS...: a control command of the manager.
+bed_manager() {
+    "$(bed_ovs utilities/ovs-appctl)" -t "$COLO_BED_DIR/manager.ctl" \
+        --timeout=20 "$@"
+}
+
+bed_manager_down() {
+    local pid
+    pid=$(cat "$COLO_BED_DIR/manager.pid" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null || true
+    rm -f "$COLO_BED_DIR/manager.pid" "$COLO_BED_DIR/manager.ctl" \
+        "$COLO_BED_DIR/manager.log" "$COLO_BED_DIR/checkpoints" \
+        "$COLO_BED_DIR/checkpoint-hook.sh"
 }
 
 # bed_client CMD...: runs CMD in the client's namespace.
@@ -197,6 +317,7 @@ bed_up() {
 bed_node_down() {
     local node=$1 d=$COLO_BED_DIR/$1
     if test -S "$d/db.sock" \
+            && kill -0 "$(cat "$d/ovs-vswitchd.pid" 2>/dev/null)" 2>/dev/null \
             && ip netns list | grep -qw "$(bed_ns "$node")"; then
         bed_vsctl "$node" --if-exists del-br br0 >/dev/null 2>&1 || true
     fi
@@ -216,6 +337,7 @@ bed_node_down() {
 }
 
 bed_down() {
+    bed_manager_down
     bed_vms_down
     for node in $COLO_BED_NODES; do
         bed_node_down "$node"

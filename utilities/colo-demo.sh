@@ -9,9 +9,11 @@
 #
 # Then a client sends real HTTP, TCP echo and UDP traffic to the protected
 # VM through the pair (the PVM and the SVM run the same deterministic
-# servers); the SVM is made to answer differently once, and the demo shows
-# the checkpoint request and the manager's acknowledgment.  Failover with a
-# live TCP stream is not in the demo yet (see README.rst, "Status").
+# servers), the SVM is made to answer differently once, and the reference
+# manager (utilities/ovs-colo-manager) takes and acknowledges the
+# checkpoint.  Last, the primary's ovs-vswitchd is killed during a live
+# TCP stream, the manager fails the pair over to the secondary, and the
+# client's stream goes on.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 . "$(dirname "$0")/colo-bed.sh"
@@ -136,25 +138,23 @@ printf '     secondary: %s TCP offsets learned, %s segments rewritten, %s mirror
     "$(stat secondary rewrite_offsets_learned)" \
     "$(stat secondary rewrite_rewritten)" "$(stat secondary mirrored)"
 
+step "Starting the reference manager (utilities/ovs-colo-manager)"
+bed_manager_up || fail "manager did not start"
+ok "watching vm1 on both nodes; control socket $COLO_BED_DIR/manager.ctl"
+
 step "Divergence: the SVM's server answers differently"
-printf 'Hello from a diverged SVM.\n' >"$COLO_BED_DIR/svm/index.txt"
-bed_client curl -s -m 30 http://10.0.0.1/ >"$COLO_BED_DIR/client/reply" &
-curl_pid=$!
-bed_vsctl primary wait-until COLO vm1 'checkpoint_request>1' \
-    || fail "no checkpoint request"
+# As long as the PVM's answer, so that the bed's SVM, which keeps its own
+# TCP state across the "checkpoint", stays in step byte for byte after it.
+printf 'Hello from the diverged SVM.\n' >"$COLO_BED_DIR/svm/index.txt"
+reply=$(bed_client curl -s -m 30 http://10.0.0.1/) \
+    || fail "the client's request failed"
 request=$(bed_vsctl primary get COLO vm1 checkpoint_request)
+test "$request" -gt 0 || fail "no checkpoint request"
 ok "checkpoint $request requested: $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
-ok "the client waits: the PVM's answer is held until the checkpoint"
-# The manager's checkpoint makes the SVM a copy of the PVM; here that
-# means the SVM's server serves the PVM's content again.
-cp "$COLO_BED_DIR/pvm/index.txt" "$COLO_BED_DIR/svm/index.txt"
-bed_vsctl primary set COLO vm1 checkpoint_done="$request"
-bed_vsctl secondary set COLO vm1 checkpoint_done="$request"
-ok "manager: checkpoint taken, checkpoint_done=$request written on both nodes"
-wait "$curl_pid" || fail "the client's request failed"
-test "$(cat "$COLO_BED_DIR/client/reply")" = "$expected" \
-    || fail "the client got: $(cat "$COLO_BED_DIR/client/reply")"
-ok "the held answer (the PVM's) reached the client after the checkpoint"
+ok "the PVM's answer was held until the checkpoint; the manager's log:"
+sed -n 's/^[^ ]* /     /p' "$COLO_BED_DIR/manager.log" | grep checkpoint
+test "$reply" = "$expected" || fail "the client got: $reply"
+ok "the held answer (the PVM's) reached the client: \"$reply\""
 reply=$(bed_client curl -s -m 10 http://10.0.0.1/) || fail "no answer"
 test "$reply" = "$expected" || fail "wrong answer after the checkpoint"
 test "$(bed_vsctl primary get COLO vm1 checkpoint_request)" = "$request" \
@@ -167,13 +167,47 @@ if bed_appctl primary colo/show vm2 2>/dev/null; then
 fi
 ok "colo/show vm2: $(bed_appctl primary colo/show vm2 2>&1 | head -1)"
 
-step "Summary"
-for node in primary secondary; do
-    printf '   %-9s %s\n' "$node:" \
-        "$(bed_vsctl "$node" --columns=name,mode,status --bare list COLO | tr '\n' ' ')"
+step "Failover: the primary node dies during a live TCP stream"
+bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" stream \
+    10.0.0.1 7 8 "$COLO_BED_DIR/client/progress" \
+    >"$COLO_BED_DIR/client/stream.out" &
+stream_pid=$!
+progress() {
+    cat "$COLO_BED_DIR/client/progress" 2>/dev/null || echo 0
+}
+for i in $(seq 100); do
+    test "$(progress)" -ge 200 && break
+    sleep 0.1
 done
-printf '   primary: %s packets identical, %s released, %s diverged, %s checkpoint requests, %s checkpoints\n' \
+test "$(progress)" -ge 200 || fail "the stream does not flow"
+ok "client: echo stream to 10.0.0.1:7, a 64-byte line every 10 ms," \
+   "$(progress) lines so far"
+primary_figures=$(printf '%s packets compared identical, %s released, %s diverged, %s checkpoint requests, %s checkpoints' \
     "$(stat primary identical)" "$(stat primary released)" \
     "$(stat primary diverged_payload)" "$(stat primary checkpoint_requests)" \
-    "$(stat primary checkpoints)"
+    "$(stat primary checkpoints)")
+kill -9 "$(cat "$COLO_BED_DIR/primary/ovs-vswitchd.pid")"
+killed_at=$(progress)
+ok "primary's ovs-vswitchd killed (kill -9) at line $killed_at"
+out=$(bed_manager colo-manager/failover secondary vm1 br0 uplink svm) \
+    || fail "failover: $out"
+ok "manager: $out (mode=failover, then the failover flows in one bundle):"
+bed_exec secondary "$(bed_ovs utilities/ovs-ofctl)" --no-stats dump-flows \
+    br0 | sed 's/^ */     /'
+wait "$stream_pid" || fail "the stream broke: $(cat "$COLO_BED_DIR/client/stream.out")"
+test "$(progress)" -gt $((killed_at + 100)) || fail "the stream stopped"
+ok "the client's $(cat "$COLO_BED_DIR/client/stream.out")"
+ok "served by the SVM through the secondary after line $killed_at:" \
+   "$(stat secondary rewrite_rewritten) segments rewritten"
+reply=$(bed_client curl -s -m 10 http://10.0.0.1/) || fail "no answer"
+test "$reply" = "$expected" || fail "wrong answer after failover"
+ok "new connections are served by the SVM too"
+
+step "Summary"
+printf '   primary:   until killed: %s\n' "$primary_figures"
+printf '   secondary: %s\n' \
+    "$(bed_vsctl secondary --columns=name,mode,status --bare list COLO | tr '\n' ' ')"
+printf '   manager:   %s; vm1 failed over to the secondary\n' \
+    "$(bed_manager colo-manager/show | tail -1)"
+printf '   client:    %s\n' "$(cat "$COLO_BED_DIR/client/stream.out")"
 printf '   %d checks passed; tearing the bed down.\n' "$checks"

@@ -1,19 +1,25 @@
 #!/bin/bash
 # colo-systest.sh -- system tests of a COLO pair with real traffic, on the
 # two-node bed (utilities/colo-bed.sh): two ovs-vswitchd on the userspace
-# datapath in their own namespaces, a client, a PVM and an SVM running the
-# same deterministic servers.  Needs root.  Run by "make check-system" and
-# by .ci/run; exits nonzero on the first failure, and always removes the
-# bed.
+# datapath in their own namespaces, a client on a LAN that reaches both
+# nodes, a PVM and an SVM running the same deterministic servers, and the
+# reference manager (utilities/ovs-colo-manager) acknowledging checkpoints.
+# Needs root.  Run by "make check-system" and by .ci/run; exits nonzero on
+# the first failure, and always removes the bed.
 #
 #   (a) 1000 HTTP requests, a TCP echo session and UDP echoes through the
 #       pair: every answer correct, no checkpoint requested;
 #   (b) the SVM answers differently: exactly one request, with a reason;
 #       the manager acknowledges; the held answer reaches the client and
-#       traffic goes on without another request.
-#
-# Not yet covered (README.rst, "Status"): failover with a live TCP stream,
-# IPv6, a channel cut mid-stream.
+#       traffic goes on without another request;
+#   (d) the same over IPv6, and a UDP divergence;
+#   (e) the channel between the nodes is cut mid-stream (link down, its
+#       TCP connection aborted) and restored: degraded status while cut,
+#       the client still served, a resync checkpoint once restored, and
+#       every byte of the stream echoed exactly once;
+#   (c) failover: the primary's ovs-vswitchd is killed during an IPv4 and
+#       an IPv6 TCP stream; the manager fails the pair over to the
+#       secondary; both streams go on, every byte exactly once.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 . "$(dirname "$0")/colo-bed.sh"
@@ -32,6 +38,8 @@ fail() {
         echo "--- $node: colo/show vm1" >&2
         bed_appctl "$node" colo/show vm1 >&2 || true
     done
+    echo "--- manager log" >&2
+    cat "$COLO_BED_DIR/manager.log" >&2 || true
     exit 1
 }
 pass() {
@@ -40,6 +48,81 @@ pass() {
 }
 stat() {
     bed_appctl "$1" colo/show vm1 | sed -n "s/^    $2=//p"
+}
+requests() {
+    bed_vsctl primary get COLO vm1 checkpoint_request
+}
+client_py() {
+    bed_client /usr/bin/python3 "$@"
+}
+stream_client() {
+    client_py "$colo_top/utilities/colo-bed-client.py" stream "$@"
+}
+# progress NAME: lines echoed so far on stream NAME.
+progress() {
+    cat "$COLO_BED_DIR/client/$1.progress" 2>/dev/null || echo 0
+}
+# wait_progress NAME N: waits (up to 30 s) until stream NAME echoed N lines.
+wait_progress() {
+    local i
+    for i in $(seq 300); do
+        test "$(progress "$1")" -ge "$2" && return 0
+        sleep 0.1
+    done
+    fail "stream $1 stuck at $(progress "$1") lines"
+}
+
+# http_check HOST N: N HTTP requests to HOST (a new connection every 10,
+# keep-alive in between); prints how many answers were wrong.
+http_check() {
+    client_py - "$1" "$2" "$expected" <<'EOF'
+import http.client
+import sys
+
+host, n, expected = sys.argv[1], int(sys.argv[2]), sys.argv[3] + "\n"
+bad = 0
+for i in range(n):
+    if i % 10 == 0:
+        conn = http.client.HTTPConnection(host, 80, timeout=10)
+    conn.request("GET", "/")
+    if conn.getresponse().read().decode() != expected:
+        bad += 1
+print(bad)
+EOF
+}
+
+# echo_check HOST: 64 KiB through the TCP echo server, checked.
+echo_check() {
+    client_py - "$1" <<'EOF'
+import socket
+import sys
+s = socket.create_connection((sys.argv[1], 7), timeout=10)
+data = bytes(range(256)) * 256
+s.sendall(data)
+out = b""
+while len(out) < len(data):
+    chunk = s.recv(65536)
+    assert chunk, "connection closed early"
+    out += chunk
+assert out == data, "echo differs"
+EOF
+}
+
+# udp_check HOST N: N UDP echoes, each answer checked.
+udp_check() {
+    client_py - "$1" "$2" <<'EOF'
+import socket
+import sys
+host, n = sys.argv[1], int(sys.argv[2])
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.settimeout(10)
+for i in range(n):
+    msg = b"datagram %d" % i
+    s.sendto(msg, (host, 7))
+    reply = s.recvfrom(100)[0]
+    assert reply == msg, "datagram %d: answer %r" % (i, reply)
+EOF
 }
 
 trap 'bed_down' EXIT
@@ -52,90 +135,141 @@ for node in primary secondary; do
     bed_vsctl "$node" wait-until COLO vm1 status:channel_state=connected \
         || fail "$node: channel not connected"
 done
+bed_manager_up || fail "manager did not start"
+expected=$(cat "$COLO_BED_DIR/pvm/index.txt")
 
 # (a) Identical traffic.
-expected=$(cat "$COLO_BED_DIR/pvm/index.txt")
-bad=$(bed_client /usr/bin/python3 - "$COLO_SYSTEST_REQUESTS" "$expected" <<'EOF'
-import http.client
-import sys
-
-n, expected = int(sys.argv[1]), sys.argv[2] + "\n"
-bad = 0
-for i in range(n):
-    # A new connection every 10 requests, keep-alive in between.
-    if i % 10 == 0:
-        conn = http.client.HTTPConnection("10.0.0.1", 80, timeout=10)
-    conn.request("GET", "/")
-    if conn.getresponse().read().decode() != expected:
-        bad += 1
-print(bad)
-EOF
-) || fail "HTTP requests failed"
+bad=$(http_check 10.0.0.1 "$COLO_SYSTEST_REQUESTS") \
+    || fail "HTTP requests failed"
 test "$bad" = 0 || fail "$bad of $COLO_SYSTEST_REQUESTS HTTP answers wrong"
-pass "$COLO_SYSTEST_REQUESTS HTTP requests, every answer correct"
-
-bed_client /usr/bin/python3 - <<'EOF' || fail "TCP echo session"
-import socket
-s = socket.create_connection(("10.0.0.1", 7), timeout=10)
-data = bytes(range(256)) * 256
-s.sendall(data)
-out = b""
-while len(out) < len(data):
-    chunk = s.recv(65536)
-    assert chunk, "connection closed early"
-    out += chunk
-assert out == data, "echo differs"
-EOF
-pass "TCP echo session: 64 KiB echoed byte for byte"
-
-bed_client /usr/bin/python3 - <<'EOF' || fail "UDP echo"
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(10)
-for i in range(20):
-    msg = b"datagram %d" % i
-    s.sendto(msg, ("10.0.0.1", 7))
-    assert s.recvfrom(100)[0] == msg
-EOF
-pass "20 UDP echoes"
-
-request=$(bed_vsctl primary get COLO vm1 checkpoint_request)
-test "$request" = 0 || fail "checkpoint requested: \
+pass "(a) $COLO_SYSTEST_REQUESTS HTTP requests, every answer correct"
+echo_check 10.0.0.1 || fail "TCP echo session"
+pass "(a) TCP echo session: 64 KiB echoed byte for byte"
+udp_check 10.0.0.1 20 || fail "UDP echo"
+pass "(a) 20 UDP echoes"
+test "$(requests)" = 0 || fail "checkpoint requested: \
 $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
 test "$(stat primary diverged_payload)" = 0 || fail "divergence counted"
 test "$(stat primary identical)" -gt "$COLO_SYSTEST_REQUESTS" \
     || fail "too few packets compared identical: $(stat primary identical)"
-pass "no checkpoint request; $(stat primary identical) packets compared" \
+pass "(a) no checkpoint request; $(stat primary identical) packets compared" \
      "identical, $(stat secondary rewrite_offsets_learned) TCP offsets learned"
 
-# (b) Divergence.
-printf 'A different answer.\n' >"$COLO_BED_DIR/svm/index.txt"
-bed_client curl -s -m 30 http://10.0.0.1/ >"$COLO_BED_DIR/client/reply" &
-curl_pid=$!
-bed_vsctl primary wait-until COLO vm1 checkpoint_request=1 \
-    || fail "no checkpoint request"
+# (b) Divergence; the manager's hook makes the SVM answer like the PVM.
+# The SVM's answer is as long as the PVM's, so that the bed's SVM, which
+# keeps its own TCP state across the "checkpoint", stays in step after it.
+printf 'Hello from the diverged SVM.\n' >"$COLO_BED_DIR/svm/index.txt"
+reply=$(bed_client curl -s -m 30 http://10.0.0.1/) \
+    || fail "the held request failed"
+test "$reply" = "$expected" || fail "held answer wrong: $reply"
+test "$(requests)" = 1 || fail "$(requests) requests instead of 1"
 reason=$(bed_vsctl primary get COLO vm1 checkpoint_reason)
 case $reason in
     *"10.0.0.1:80->10.0.0.2:"*) ;;
     *) fail "reason does not name the connection: $reason" ;;
 esac
-pass "divergence: checkpoint 1 requested: $reason"
-sleep 1
-test "$(bed_vsctl primary get COLO vm1 checkpoint_request)" = 1 \
-    || fail "more than one request"
-cp "$COLO_BED_DIR/pvm/index.txt" "$COLO_BED_DIR/svm/index.txt"
-bed_vsctl primary set COLO vm1 checkpoint_done=1
-bed_vsctl secondary set COLO vm1 checkpoint_done=1
-wait "$curl_pid" || fail "the held request failed"
-test "$(cat "$COLO_BED_DIR/client/reply")" = "$expected" \
-    || fail "held answer wrong: $(cat "$COLO_BED_DIR/client/reply")"
-pass "manager acknowledged; the held PVM answer reached the client"
-for i in $(seq 20); do
-    reply=$(bed_client curl -s -m 10 http://10.0.0.1/) || fail "no answer"
-    test "$reply" = "$expected" || fail "wrong answer after the checkpoint"
-done
-test "$(bed_vsctl primary get COLO vm1 checkpoint_request)" = 1 \
-    || fail "another request: $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
-pass "20 more requests after the checkpoint, no further request"
+pass "(b) divergence: checkpoint 1 requested: $reason"
+bed_vsctl primary wait-until COLO vm1 checkpoint_done=1 \
+    || fail "primary not acknowledged"
+test "$(bed_vsctl secondary get COLO vm1 checkpoint_done)" = 0 \
+    || fail "the secondary was acknowledged (--requester-only)"
+test "$(wc -l <"$COLO_BED_DIR/checkpoints")" = 1 \
+    || fail "the manager took $(wc -l <"$COLO_BED_DIR/checkpoints") checkpoints"
+pass "(b) the manager acknowledged it on the primary; the held PVM answer" \
+     "reached the client"
+bad=$(http_check 10.0.0.1 20) || fail "HTTP after the checkpoint"
+test "$bad" = 0 || fail "$bad wrong answers after the checkpoint"
+sleep 3.5   # Longer than compare-timeout: a late difference would show.
+test "$(requests)" = 1 || fail "another request: \
+$(bed_vsctl primary get COLO vm1 checkpoint_reason)"
+pass "(b) 20 more requests after the checkpoint, no further request"
+
+# (d) IPv6, and UDP divergence.
+bad=$(http_check fd00::1 200) || fail "IPv6 HTTP requests failed"
+test "$bad" = 0 || fail "$bad of 200 IPv6 HTTP answers wrong"
+echo_check fd00::1 || fail "IPv6 TCP echo session"
+udp_check fd00::1 20 || fail "IPv6 UDP echo"
+test "$(requests)" = 1 || fail "checkpoint requested over IPv6: \
+$(bed_vsctl primary get COLO vm1 checkpoint_reason)"
+pass "(d) IPv6: 200 HTTP requests, 64 KiB TCP echo, 20 UDP echoes," \
+     "all correct, no checkpoint request"
+printf ' (SVM)' >"$COLO_BED_DIR/svm/udp-suffix"
+udp_check 10.0.0.1 1 || fail "the held UDP answer is not the PVM's"
+test "$(requests)" = 2 || fail "$(requests) requests instead of 2"
+reason=$(bed_vsctl primary get COLO vm1 checkpoint_reason)
+case $reason in
+    *"udp 10.0.0.1:7->10.0.0.2:"*) ;;
+    *) fail "reason does not name the UDP flow: $reason" ;;
+esac
+pass "(d) UDP divergence: checkpoint 2: $reason; the client got the PVM's" \
+     "answer"
+udp_check fd00::1 20 || fail "UDP after the checkpoint"
+test "$(requests)" = 2 || fail "another request after the UDP checkpoint"
+pass "(d) 20 more UDP echoes, no further request"
+
+# (e) Channel cut and restored during a TCP stream.
+stream_client 10.0.0.1 7 10 "$COLO_BED_DIR/client/cut.progress" \
+    >"$COLO_BED_DIR/client/cut.out" &
+cut_pid=$!
+wait_progress cut 100
+before=$(requests)
+ip netns exec "$(bed_ns primary)" ip link set link-p down
+ip netns exec "$(bed_ns primary)" ss -K dst 10.99.0.2 dport = 7100 \
+    >/dev/null 2>&1
+ip netns exec "$(bed_ns secondary)" ss -K sport = 7100 >/dev/null 2>&1
+bed_vsctl primary wait-until COLO vm1 status:degraded=true \
+    || fail "no degraded status"
+cut_at=$(progress cut)
+wait_progress cut $((cut_at + 100))
+pass "(e) channel cut at line $cut_at: status degraded, the client still" \
+     "served ($(progress cut) lines)"
+ip netns exec "$(bed_ns primary)" ip link set link-p up
+bed_vsctl primary wait-until COLO vm1 status:channel_state=connected \
+    || fail "channel not restored"
+bed_vsctl primary wait-until COLO vm1 "checkpoint_request>$before" \
+    || fail "no resync request"
+reason=$(bed_vsctl primary get COLO vm1 checkpoint_reason)
+case $reason in
+    *restored*) ;;
+    *) fail "not a resync request: $reason" ;;
+esac
+bed_vsctl primary wait-until COLO vm1 status:degraded=false \
+    || fail "still degraded"
+pass "(e) channel restored: resync checkpoint ($reason), acknowledged," \
+     "no longer degraded"
+wait "$cut_pid" || fail "stream across the cut: $(cat "$COLO_BED_DIR/client/cut.out")"
+pass "(e) $(cat "$COLO_BED_DIR/client/cut.out")"
+test "$(stat primary unprotected)" -gt 0 \
+    || fail "no packet counted unprotected while degraded"
+
+# (c) Failover during an IPv4 and an IPv6 stream.
+stream_client 10.0.0.1 7 12 "$COLO_BED_DIR/client/v4.progress" \
+    >"$COLO_BED_DIR/client/v4.out" &
+v4_pid=$!
+stream_client fd00::1 7 12 "$COLO_BED_DIR/client/v6.progress" \
+    >"$COLO_BED_DIR/client/v6.out" &
+v6_pid=$!
+wait_progress v4 100
+wait_progress v6 100
+kill -9 "$(cat "$COLO_BED_DIR/primary/ovs-vswitchd.pid")"
+v4_at=$(progress v4)
+v6_at=$(progress v6)
+out=$(bed_manager colo-manager/failover secondary vm1 br0 uplink svm) \
+    || fail "failover command failed: $out"
+test "$(bed_vsctl secondary get COLO vm1 status:mode)" = failover \
+    || fail "secondary not in failover mode"
+pass "(c) primary's ovs-vswitchd killed at lines $v4_at (IPv4) and" \
+     "$v6_at (IPv6); manager: $out"
+wait "$v4_pid" || fail "IPv4 stream: $(cat "$COLO_BED_DIR/client/v4.out")"
+wait "$v6_pid" || fail "IPv6 stream: $(cat "$COLO_BED_DIR/client/v6.out")"
+test "$(progress v4)" -gt $((v4_at + 100)) || fail "IPv4 stream stopped"
+test "$(progress v6)" -gt $((v6_at + 100)) || fail "IPv6 stream stopped"
+pass "(c) IPv4 $(cat "$COLO_BED_DIR/client/v4.out")"
+pass "(c) IPv6 $(cat "$COLO_BED_DIR/client/v6.out")"
+test "$(stat secondary rewrite_rewritten)" -gt 0 || fail "nothing rewritten"
+bad=$(http_check 10.0.0.1 20) || fail "HTTP after failover"
+test "$bad" = 0 || fail "$bad wrong answers after failover"
+udp_check fd00::1 5 || fail "UDP after failover"
+pass "(c) new HTTP connections and UDP served by the SVM after failover"
 
 echo "colo-systest: all $passed checks passed"

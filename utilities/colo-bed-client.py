@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+# Copyright (c) 2026 The ovs-colo authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Clients for the COLO bed (run in the client's namespace).
+
+  colo-bed-client.py stream HOST PORT SECONDS PROGRESS
+      A long-lived TCP stream to an echo server: sends a numbered 64-byte
+      line every 10 ms for SECONDS, checks that the echo is every byte sent,
+      exactly once and in order, and writes the number of lines echoed so
+      far to the file PROGRESS (so that a test can act mid-stream).  Fails
+      if the echo differs or stalls for 60 s.  Prints what it saw.
+
+  colo-bed-client.py latency HOST PORT COUNT
+      COUNT HTTP GETs on one keep-alive connection; prints the 50th and
+      99th percentiles of the request latency in microseconds.
+"""
+
+import http.client
+import os
+import select
+import socket
+import sys
+import time
+
+LINE = 64
+STALL = 60.0
+
+
+def write_progress(path, n):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % n)
+    os.rename(tmp, path)
+
+
+def stream(host, port, seconds, progress):
+    s = socket.create_connection((host, port), timeout=10)
+    s.setblocking(False)
+    sent = b""
+    echoed = 0
+    next_line, longest_gap = 0, 0.0
+    start = last_rx = time.monotonic()
+    end = start + seconds
+    next_send = start
+    write_progress(progress, 0)
+    while True:
+        now = time.monotonic()
+        if now < end and now >= next_send:
+            line = (b"%08d colo stream line" % next_line).ljust(LINE - 1,
+                                                                 b".")
+            s.sendall(line + b"\n")
+            sent += line + b"\n"
+            next_line += 1
+            next_send += 0.01
+        if now >= end and echoed == len(sent):
+            break
+        if now - last_rx > STALL:
+            print("stream: stalled for %d s after %d of %d bytes echoed"
+                  % (STALL, echoed, len(sent)))
+            return 1
+        readable, _, _ = select.select([s], [], [], 0.005)
+        if not readable:
+            continue
+        data = s.recv(65536)
+        if not data:
+            print("stream: closed by the server after %d bytes" % echoed)
+            return 1
+        if sent[echoed:echoed + len(data)] != data:
+            print("stream: echo differs at byte %d: %r" % (echoed, data[:80]))
+            return 1
+        longest_gap = max(longest_gap, time.monotonic() - last_rx)
+        last_rx = time.monotonic()
+        echoed += len(data)
+        write_progress(progress, echoed // LINE)
+    s.close()
+    print("stream: %d lines (%d bytes) sent and echoed exactly once, in "
+          "order; longest gap %.0f ms" % (next_line, len(sent),
+                                          longest_gap * 1000))
+    return 0
+
+
+def latency(host, port, count):
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        conn.request("GET", "/")
+        conn.getresponse().read()
+        samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    print("%.0f %.0f" % (samples[len(samples) // 2],
+                         samples[min(len(samples) - 1,
+                                     len(samples) * 99 // 100)]))
+    return 0
+
+
+def main(argv):
+    if len(argv) == 6 and argv[1] == "stream":
+        return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
+    if len(argv) == 5 and argv[1] == "latency":
+        return latency(argv[2], int(argv[3]), int(argv[4]))
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
