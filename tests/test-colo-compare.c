@@ -241,6 +241,91 @@ test_tcp_retransmit(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* A primary segment lost before the comparator: the bytes beyond it that
+ * both sides hold are compared and released at once; the gap's bytes are
+ * compared when the PVM's retransmission comes, and comparison then goes
+ * on past what was released ahead. */
+static void
+test_tcp_gap(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "aaaabbbb"), 0);
+    assert_released_payloads((const char *[]) { "aaaa" }, 1);
+    /* "bbbb" at 104 is lost on the primary side. */
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 108, .data = "cccc"), 0);
+    ovs_assert(n_released == 1);    /* The secondary has no "cccc" yet. */
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 108, .data = "ccccdd"), 0);
+    assert_released_payloads((const char *[]) { "aaaa", "cccc" }, 2);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 112, .data = "dd"), 0);
+    assert_released_payloads((const char *[]) { "aaaa", "cccc", "dd" }, 3);
+    /* No payload and FIN are not released ahead. */
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 114), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 114, .data = "e",
+                                 .flags = TCP_FIN | TCP_ACK), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 114, .data = "e",
+                                   .flags = TCP_FIN | TCP_ACK), 0);
+    ovs_assert(n_released == 3);
+    ovs_assert(stats(cmp).released_ahead == 2);
+    ovs_assert(stats(cmp).held_packets == 2);
+    ovs_assert(!has_request(cmp, NULL));
+
+    /* The PVM retransmits the gap: it goes, and so does what waited, in
+     * the order the primary packets came. */
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 104, .data = "bbbb"), 0);
+    assert_released_payloads((const char *[]) { "aaaa", "cccc", "dd", "",
+                                                "e", "bbbb" }, 6);
+    ovs_assert(stats(cmp).held_packets == 0);
+    ovs_assert(stats(cmp).compared_bytes == 15);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* A difference beyond the gap is a divergence all the same. */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "xx"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "xx"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5, .data = "zz"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 5, .data = "zZ"), 0);
+    ovs_assert(n_released == 1);
+    const char *reason;
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(strstr(reason, "different payload in sequence range [5, 7)"));
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* Gaps on both sides: comparison ahead starts where both have bytes
+     * again. */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "aa"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "aa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5, .data = "cc"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 7, .data = "dd"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 7, .data = "dd"), 0);
+    assert_released_payloads((const char *[]) { "aa", "dd" }, 2);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 3, .data = "bb"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 3, .data = "bbcc"), 0);
+    assert_released_payloads((const char *[]) { "aa", "dd", "cc", "bb" }, 4);
+    ovs_assert(stats(cmp).held_packets == 0);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* A gap on the secondary side waits: the PVM's output is not
+     * reordered. */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "aa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 3, .data = "bb"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 3, .data = "bb"), 0);
+    ovs_assert(n_released == 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "aa"), 0);
+    assert_released_payloads((const char *[]) { "aa", "bb" }, 2);
+    ovs_assert(stats(cmp).released_ahead == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
 /* Sequence numbers wrap around 2^32. */
 static void
 test_tcp_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -955,6 +1040,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"tcp-segmentation", NULL, 0, 0, test_tcp_segmentation, OVS_RO},
     {"tcp-order", NULL, 0, 0, test_tcp_order, OVS_RO},
     {"tcp-retransmit", NULL, 0, 0, test_tcp_retransmit, OVS_RO},
+    {"tcp-gap", NULL, 0, 0, test_tcp_gap, OVS_RO},
     {"tcp-wrap", NULL, 0, 0, test_tcp_wrap, OVS_RO},
     {"tcp-diverge", NULL, 0, 0, test_tcp_diverge, OVS_RO},
     {"udp-fifo", NULL, 0, 0, test_udp_fifo, OVS_RO},

@@ -22,6 +22,10 @@
       far to the file PROGRESS (so that a test can act mid-stream).  Fails
       if the echo differs or stalls for 60 s.  Prints what it saw.
 
+  colo-bed-client.py sink HOST PORT SECONDS
+      Reads what a "source" server sends for SECONDS; prints the
+      throughput in Gbit/s.
+
   colo-bed-client.py latency HOST PORT COUNT
       COUNT HTTP GETs on one keep-alive connection; prints the 50th and
       99th percentiles of the request latency in microseconds.
@@ -91,6 +95,21 @@ def stream(host, port, seconds, progress):
     return 0
 
 
+def sink(host, port, seconds):
+    s = socket.create_connection((host, port), timeout=10)
+    n = 0
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        data = s.recv(1 << 20)
+        if not data:
+            break
+        n += len(data)
+    elapsed = time.monotonic() - start
+    s.close()
+    print("%.2f" % (n * 8 / elapsed / 1e9))
+    return 0
+
+
 def latency(host, port, count):
     conn = http.client.HTTPConnection(host, port, timeout=10)
     samples = []
@@ -109,6 +128,8 @@ def latency(host, port, count):
 def main(argv):
     if len(argv) == 6 and argv[1] == "stream":
         return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
+    if len(argv) == 5 and argv[1] == "sink":
+        return sink(argv[2], int(argv[3]), float(argv[4]))
     if len(argv) == 5 and argv[1] == "latency":
         return latency(argv[2], int(argv[3]), int(argv[4]))
     sys.stderr.write(__doc__)

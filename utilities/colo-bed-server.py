@@ -25,6 +25,12 @@ bed's "VMs" run these instead:
                                       changing it on one VM makes it
                                       diverge) and no Date header
   colo-bed-server.py echo PORT        TCP echo
+  colo-bed-server.py source PORT      TCP: sends a fixed 64 KiB pattern
+                                      over and over until the peer closes
+                                      (iperf3 -R is no substitute: after a
+                                      partial write it starts its buffer
+                                      over, so two VMs send different
+                                      bytes)
   colo-bed-server.py udp-echo PORT [FILE]
                                       UDP echo, followed by FILE's current
                                       content if FILE exists
@@ -63,6 +69,17 @@ class EchoHandler(socketserver.BaseRequestHandler):
             if not data:
                 return
             self.request.sendall(data)
+
+
+class SourceHandler(socketserver.BaseRequestHandler):
+    PATTERN = bytes(range(256)) * 256
+
+    def handle(self):
+        try:
+            while True:
+                self.request.sendall(self.PATTERN)
+        except OSError:
+            return
 
 
 class UDPEchoHandler(socketserver.BaseRequestHandler):
@@ -111,7 +128,8 @@ def make_server(tcp, port, handler):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("http", "echo", "udp-echo"):
+    if len(argv) < 3 or argv[1] not in ("http", "echo", "source",
+                                         "udp-echo"):
         sys.stderr.write(__doc__)
         return 2
     kind, port = argv[1], int(argv[2])
@@ -120,6 +138,8 @@ def main(argv):
         server.content_file = argv[3]
     elif kind == "echo":
         server = make_server(True, port, EchoHandler)
+    elif kind == "source":
+        server = make_server(True, port, SourceHandler)
     else:
         server = make_server(False, port, UDPEchoHandler)
         server.suffix_file = argv[3] if len(argv) > 3 else None

@@ -191,7 +191,7 @@ bed_serve() {
 # the PVM (on the primary) and the SVM (on the secondary), with the same IP
 # and MAC addresses in both VMs (10.0.0.1, fd00::1) and the same servers
 # (HTTP on port 80 serving $COLO_BED_DIR/VM/index.txt, TCP and UDP echo on
-# port 7), and the flows of the primary and secondary nodes for pair vm1
+# port 7, a TCP source of a fixed pattern on port 9), and the flows of the primary and secondary nodes for pair vm1
 # (README.rst, "OpenFlow actions"); anything else is dropped.  The caller
 # creates the pair, as a manager would.
 bed_vms_up() {
@@ -209,6 +209,7 @@ bed_vms_up() {
         printf 'Hello from the protected VM.\n' >"$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" http 80 "$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" echo 7
+        bed_serve "$vm" source 9
         bed_serve "$vm" udp-echo 7 "$COLO_BED_DIR/$vm/udp-suffix"
     done
 
@@ -233,7 +234,8 @@ bed_wait_servers() {
     for vm in pvm svm; do
         for i in $(seq 50); do
             test "$(ip netns exec "$(bed_ns "$vm")" ss -Hltun \
-                    '( sport = :80 or sport = :7 )' | wc -l)" -ge 3 && break
+                    '( sport = :80 or sport = :7 or sport = :9 )' \
+                    | wc -l)" -ge 4 && break
             sleep 0.1
         done
     done

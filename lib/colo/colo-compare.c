@@ -75,6 +75,11 @@ struct colo_conn {
                                  * set? */
     uint32_t cmp_seq;           /* Bytes before this have been compared. */
     bool fin[2];                /* FIN seen, by side. */
+
+    /* TCP: bytes compared beyond a gap at 'cmp_seq' (see compare_ahead()):
+     * [ahead_start, ahead_end) if 'ahead'. */
+    bool ahead;
+    uint32_t ahead_start, ahead_end;
 };
 
 struct colo_compare {
@@ -224,6 +229,7 @@ conn_reset(struct colo_conn *conn)
     conn->stalled = false;
     conn->seq_known = false;
     conn->compared = false;
+    conn->ahead = false;
 }
 
 static struct colo_conn *
@@ -542,13 +548,14 @@ tcp_find(const struct colo_conn *conn, enum colo_side side, uint32_t seq)
     return NULL;
 }
 
-/* TCP: compares the bytes at 'conn->cmp_seq' on both sides for as long as
- * both have them.  Returns false on a divergence. */
+/* TCP: compares the bytes from '*seqp' on, on both sides, for as long as
+ * both have them, advancing '*seqp'.  Returns false on a divergence. */
 static bool
-tcp_compare_bytes(struct colo_compare *cmp, struct colo_conn *conn)
+tcp_compare_from(struct colo_compare *cmp, struct colo_conn *conn,
+                 uint32_t *seqp)
 {
     for (;;) {
-        uint32_t seq = conn->cmp_seq;
+        uint32_t seq = *seqp;
         struct colo_held *p = tcp_find(conn, COLO_PRIMARY, seq);
         struct colo_held *s = p ? tcp_find(conn, COLO_SECONDARY, seq) : NULL;
 
@@ -564,10 +571,23 @@ tcp_compare_bytes(struct colo_compare *cmp, struct colo_conn *conn)
                     PRIu32")", seq, end);
             return false;
         }
-        conn->cmp_seq = end;
-        conn->compared = true;
+        *seqp = end;
         cmp->stats.compared_bytes += n;
     }
+}
+
+/* TCP: compares the bytes at 'conn->cmp_seq' on both sides for as long as
+ * both have them.  Returns false on a divergence. */
+static bool
+tcp_compare_bytes(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    uint32_t start = conn->cmp_seq;
+    bool ok = tcp_compare_from(cmp, conn, &conn->cmp_seq);
+
+    if (conn->cmp_seq != start) {
+        conn->compared = true;
+    }
+    return ok;
 }
 
 /* TCP: frees the secondary segments whose payload has been compared. */
@@ -610,14 +630,108 @@ tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
     }
 }
 
+/* TCP: when the primary has a gap at 'conn->cmp_seq' (the PVM's segment
+ * carrying those bytes was lost between the PVM and the comparator, e.g.
+ * dropped by a full socket buffer, while later ones came), compares the
+ * bytes beyond the gap that both sides hold and releases the primary
+ * segments made only of such bytes.  Without this the client, which then
+ * sees nothing beyond the gap, sends no duplicate acknowledgment, and the
+ * gap is only filled by the PVM's retransmission timeout, which backs off
+ * exponentially: a bulk transfer crawls.  With it, the client acknowledges
+ * around the gap and the PVM retransmits at once, as it would for a loss
+ * in the network.  Every byte released is still a byte compared
+ * identical, and primary packets still leave in the order they came.  One
+ * range ahead at a time, extended as bytes come; a FIN and segments
+ * without payload are never released ahead.  (A gap on the secondary side
+ * waits for the SVM's retransmission: releasing around it would reorder
+ * the PVM's output.)  Returns false on a divergence. */
+static bool
+tcp_compare_ahead(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    uint32_t seq = 0;
+
+    if (conn->ahead) {
+        seq = conn->ahead_end;
+    } else {
+        /* Start at the later of the lowest segments past the gap on each
+         * side (the secondary may have a gap there too). */
+        for (int side = 0; side < 2; side++) {
+            const struct colo_held *h;
+            uint32_t lowest = 0;
+            bool found = false;
+
+            LIST_FOR_EACH (h, conn_node, &conn->queue[side]) {
+                if (h->cmp_size && INT_MOD_LT(conn->cmp_seq, h->seq)
+                    && (!found || INT_MOD_LT(h->seq, lowest))) {
+                    lowest = h->seq;
+                    found = true;
+                }
+            }
+            if (!found) {
+                return true;
+            }
+            seq = side == COLO_PRIMARY ? lowest : INT_MOD_MAX(seq, lowest);
+        }
+    }
+
+    uint32_t start = seq;
+    if (!tcp_compare_from(cmp, conn, &seq)) {
+        return false;
+    }
+    if (seq == start) {
+        return true;
+    }
+    if (!conn->ahead) {
+        conn->ahead = true;
+        conn->ahead_start = start;
+    }
+    conn->ahead_end = seq;
+
+    struct colo_held *h;
+    LIST_FOR_EACH_SAFE (h, conn_node, &conn->queue[COLO_PRIMARY]) {
+        if (h->cmp_size && !(h->tcp_flags & TCP_FIN)
+            && INT_MOD_LEQ(conn->ahead_start, h->seq)
+            && INT_MOD_LEQ(held_end(h), conn->ahead_end)) {
+            cmp->stats.released_ahead++;
+            release_primary(cmp, h, &cmp->stats.identical);
+        }
+    }
+    LIST_FOR_EACH_SAFE (h, conn_node, &conn->queue[COLO_SECONDARY]) {
+        if (INT_MOD_LEQ(conn->ahead_start, h->seq)
+            && INT_MOD_LEQ(held_end(h), conn->ahead_end)) {
+            free_secondary(cmp, h);
+        }
+    }
+    return true;
+}
+
 static void
 compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
 {
     /* Until the primary has sent something, there is nothing to compare
      * with and no sequence number to judge the secondary's output by. */
-    if (conn->seq_known && tcp_compare_bytes(cmp, conn)) {
-        tcp_free_compared(cmp, conn);
-        tcp_release_compared(cmp, conn);
+    if (!conn->seq_known) {
+        return;
+    }
+    for (;;) {
+        if (!tcp_compare_bytes(cmp, conn)) {
+            return;
+        }
+        if (conn->ahead && INT_MOD_LEQ(conn->ahead_start, conn->cmp_seq)) {
+            /* The gap is filled: what lies ahead was compared already. */
+            if (INT_MOD_LT(conn->cmp_seq, conn->ahead_end)) {
+                conn->cmp_seq = conn->ahead_end;
+            }
+            conn->ahead = false;
+            continue;
+        }
+        break;
+    }
+    tcp_free_compared(cmp, conn);
+    tcp_release_compared(cmp, conn);
+    if (!ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
+        && (conn->ahead || !tcp_find(conn, COLO_PRIMARY, conn->cmp_seq))) {
+        tcp_compare_ahead(cmp, conn);
     }
 }
 
@@ -779,6 +893,40 @@ colo_compare_get_stats(const struct colo_compare *cmp,
 
 /* Appends one line per tracked connection to 's', in no particular order:
  * its key, the packets and bytes held on each side and its state. */
+/* TCP: appends to 's' where the payload held on 'side' of 'conn' starts and
+ * ends (in sequence numbers relative to the compared sequence number), and
+ * whether the byte at the compared sequence number is held: what an
+ * operator needs to see why a connection does not move. */
+static void
+dump_tcp_held(const struct colo_conn *conn, enum colo_side side,
+              struct ds *s)
+{
+    const struct colo_held *h;
+    bool any = false;
+    int32_t lo = 0, hi = 0;
+
+    LIST_FOR_EACH (h, conn_node, &conn->queue[side]) {
+        int32_t start = h->seq - conn->cmp_seq;
+        int32_t end = held_end(h) - conn->cmp_seq;
+
+        if (!h->cmp_size) {
+            continue;
+        }
+        if (!any || start < lo) {
+            lo = start;
+        }
+        if (!any || end > hi) {
+            hi = end;
+        }
+        any = true;
+    }
+    if (any) {
+        ds_put_format(s, " %s_held=[%+"PRId32",%+"PRId32")%s",
+                      side == COLO_PRIMARY ? "primary" : "secondary", lo, hi,
+                      tcp_find(conn, side, conn->cmp_seq) ? "" : "(gap)");
+    }
+}
+
 void
 colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
                         struct ds *s)
@@ -804,6 +952,9 @@ colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
                       now - conn->last_used);
         if (conn->key.kind == COLO_KIND_TCP && conn->seq_known) {
             ds_put_format(s, " compared_seq=%"PRIu32, conn->cmp_seq);
+            for (int side = 0; side < 2; side++) {
+                dump_tcp_held(conn, side, s);
+            }
         }
         if (conn->stalled) {
             ds_put_cstr(s, " stalled");

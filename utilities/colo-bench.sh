@@ -1,0 +1,163 @@
+#!/bin/bash
+# colo-bench.sh -- the end-to-end benchmark ("make bench-e2e"): TCP
+# throughput to the VM (iperf3), from the VM (the bed's deterministic
+# source server on port 9: iperf3 -R sends different bytes from two VMs,
+# see colo-bed-server.py), and HTTP request latency (p50, p99) from the
+# bed's client to its protected VM, in the same run through
+#
+#   direct  a veth straight from the client to the PVM's namespace;
+#   ovs     the primary node's userspace datapath, plain forwarding
+#           (in_port=uplink actions=output:pvm and back), the same path
+#           as COLO takes minus the COLO actions;
+#   colo    the COLO pair of the bed (mirror, compare, rewrite on the
+#           secondary), with the reference manager acknowledging the
+#           checkpoints that iperf3's results exchange raises (the PVM's
+#           and the SVM's reports carry their own timings).
+#
+# and prints the figures and the ratios.  Needs root.  Not a test: it
+# asserts nothing about speed.
+#
+# OVS's userspace datapath reads veth ports through AF_PACKET sockets whose
+# receive buffer is net.core.rmem_default (208 KiB on Debian, and not
+# settable per namespace): a burst from a VM overflows it and the packets
+# are dropped.  Plain forwarding loses a little (TCP recovers by fast
+# retransmit); COLO loses more, since a lost SVM segment holds its
+# connection until the SVM's retransmission timeout.  The benchmark raises
+# net.core.rmem_default to COLO_BENCH_RMEM bytes (default 4 MiB; 0 leaves
+# it alone) for all three paths, before the sockets are opened, and puts
+# the old value back when it ends.
+#
+#   COLO_BENCH_SECONDS   iperf3 duration per run (default 10)
+#   COLO_BENCH_REQUESTS  HTTP requests per latency run (default 2000)
+set -e
+. "$(dirname "$0")/colo-bootstrap.sh"
+. "$(dirname "$0")/colo-bed.sh"
+
+if test "$(id -u)" != 0; then
+    echo "colo-bench: needs root (network namespaces)" >&2
+    exit 1
+fi
+colo_bootstrap
+if ! command -v iperf3 >/dev/null; then
+    echo "colo-bench: installing iperf3"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null
+fi
+
+seconds=${COLO_BENCH_SECONDS:-10}
+requests=${COLO_BENCH_REQUESTS:-2000}
+rmem=${COLO_BENCH_RMEM:-4194304}
+out=$COLO_BED_DIR/bench
+
+old_rmem=$(sysctl -n net.core.rmem_default)
+trap 'bed_down; rm -rf "$out"; rmdir "$COLO_BED_DIR" 2>/dev/null; sysctl -q -w net.core.rmem_default=$old_rmem' EXIT
+if test "$rmem" != 0; then
+    sysctl -q -w net.core.rmem_default="$rmem"
+fi
+bed_up
+bed_vms_up
+bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 >/dev/null
+bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
+    >/dev/null
+bed_vsctl primary wait-until COLO vm1 status:channel_state=connected
+bed_manager_up
+mkdir -p "$out"
+: >"$out/results"
+
+# The direct path: client 10.1.0.2 -- PVM 10.1.0.1.
+bed_veth "$(bed_ns client)" direct "$(bed_ns pvm)" direct
+ip netns exec "$(bed_ns client)" ip addr add 10.1.0.2/24 dev direct
+ip netns exec "$(bed_ns pvm)" ip addr add 10.1.0.1/24 dev direct
+
+# iperf_servers: (re)starts an iperf3 server in the PVM and in the SVM, so
+# that every run starts from the same state on both.
+iperf_servers() {
+    local vm pid
+    for vm in pvm svm; do
+        pid=$(cat "$COLO_BED_DIR/$vm/iperf3.pid" 2>/dev/null) \
+            && kill "$pid" 2>/dev/null
+        rm -f "$COLO_BED_DIR/$vm/iperf3.pid"
+    done
+    sleep 0.2
+    for vm in pvm svm; do
+        ip netns exec "$(bed_ns "$vm")" iperf3 -s -D \
+            -I "$COLO_BED_DIR/$vm/iperf3.pid" --logfile "$out/iperf3-$vm.log"
+    done
+    sleep 0.3
+    for vm in pvm svm; do
+        # (iperf3's pid file has no newline at its end.)
+        echo "$(cat "$COLO_BED_DIR/$vm/iperf3.pid")" \
+            >>"$COLO_BED_DIR/$vm/servers.pid"
+    done
+}
+
+# iperf_gbps HOST: the receiver's throughput in Gbit/s.
+iperf_gbps() {
+    iperf_servers
+    bed_client timeout $((seconds + 30)) iperf3 -c "$1" -t "$seconds" -J \
+        >"$out/iperf3.json" 2>&1 || true
+    /usr/bin/python3 - "$out/iperf3.json" <<'EOF'
+import json
+import sys
+try:
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+    print("%.2f" % (r["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception as e:
+    sys.stderr.write("colo-bench: iperf3 failed: %s\n" % e)
+    print("nan")
+EOF
+}
+
+# run NAME HOST: one line of figures for path NAME to HOST.
+run() {
+    local up down lat
+    up=$(iperf_gbps "$2")
+    down=$(bed_client timeout $((seconds + 30)) /usr/bin/python3 \
+           "$colo_top/utilities/colo-bed-client.py" sink "$2" 9 "$seconds") \
+        || down=nan
+    lat=$(bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
+          latency "$2" 80 "$requests") || lat="nan nan"
+    echo "$1 $up $down $lat" >>"$out/results"
+    printf '%-8s %12s %12s %10s %10s\n' "$1" "$up" "$down" ${lat}
+}
+
+printf '%-8s %12s %12s %10s %10s\n' path "to VM Gb/s" "from VM Gb/s" \
+    "p50 us" "p99 us"
+run direct 10.1.0.1
+run colo 10.0.0.1
+requests_colo=$(bed_vsctl primary get COLO vm1 checkpoint_request)
+printf '%s\n' \
+    'priority=0 actions=drop' \
+    'in_port=uplink actions=output:pvm' \
+    'in_port=pvm actions=output:uplink' \
+    | bed_exec primary "$(bed_ovs utilities/ovs-ofctl)" --bundle -O OpenFlow14 \
+          replace-flows br0 -
+run ovs 10.0.0.1
+
+/usr/bin/python3 - "$out/results" <<'EOF'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    name, *v = line.split()
+    r[name] = [float(x) for x in v]
+
+
+def ratio(a, b, i):
+    if r[b][i] != r[b][i] or r[b][i] == 0:   # NaN or zero.
+        return "n/a"
+    return "%.0f %%" % (100 * r[a][i] / r[b][i])
+
+
+print()
+for a, b in (("colo", "ovs"), ("colo", "direct"), ("ovs", "direct")):
+    print("%-6s / %-6s  throughput to VM %6s, from VM %6s; "
+          "latency p50 %6s, p99 %6s" % (a, b, ratio(a, b, 0),
+                                        ratio(a, b, 1), ratio(a, b, 2),
+                                        ratio(a, b, 3)))
+EOF
+echo
+echo "COLO run: $requests_colo checkpoint requests (iperf3's results" \
+     "exchange differs between PVM and SVM), acknowledged by the manager."
+echo "net.core.rmem_default during the runs: $(sysctl -n net.core.rmem_default)."
+echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)," \
+     "kernel $(uname -r); ${seconds}s per iperf3 run, $requests requests."
