@@ -680,9 +680,12 @@ test_malformed(struct ovs_cmdl_context *ctx OVS_UNUSED)
         p = colo_test_packet(SPEC(.seq = 1, .sport = 8));
         dp_packet_set_size(p, 14 + 10);
         colo_compare_input(cmp, side, p, 0);
+
+        /* Empty, with no data pointer at all (found by fuzzing). */
+        colo_compare_input(cmp, side, dp_packet_new(0), 0);
     }
     ovs_assert(stats(cmp).malformed == 6);
-    ovs_assert(n_released == 3);
+    ovs_assert(n_released == 4);
     ovs_assert(!has_request(cmp, NULL));
     colo_compare_destroy(cmp);
     clear_released();

@@ -170,7 +170,11 @@ conn_name(const struct colo_conn *conn)
 static const uint8_t *
 held_bytes(const struct colo_held *h)
 {
-    return (const uint8_t *) dp_packet_data(h->pkt) + h->cmp_ofs;
+    const uint8_t *data = dp_packet_data(h->pkt);
+
+    /* An empty packet has no data pointer (found by fuzzing: adding even 0
+     * to a null pointer is undefined behavior). */
+    return data ? data + h->cmp_ofs : (const uint8_t *) "";
 }
 
 /* TCP: sequence number just after the payload of 'h'. */
