@@ -485,6 +485,43 @@ parse_config(const struct smap *args, char **remotep, bool *passivep,
     return NULL;
 }
 
+/* Returns true if 'remote' is a tcp: or ptcp: channel that is not
+ * confined to the loopback interface, i.e. carries client traffic and VM
+ * output across a network in plain text.  A host name other than
+ * "localhost" counts as the network (it is not resolved here). */
+static bool
+remote_is_plaintext_network(const char *remote)
+{
+    bool passive = !strncmp(remote, "ptcp:", 5);
+
+    if (!passive && strncmp(remote, "tcp:", 4)) {
+        return false;           /* ssl:, pssl:, unix:, punix:. */
+    }
+
+    char *target = xstrdup(remote + (passive ? 5 : 4));
+    char *host, *port;
+    if (passive) {
+        inet_parse_port_host_tokens(target, &port, &host);
+    } else {
+        inet_parse_host_port_tokens(target, &host, &port);
+    }
+
+    bool network = true;
+    struct in6_addr ip6;
+    ovs_be32 ip4;
+    if (!host || !host[0]) {
+        network = true;         /* ptcp: on every address. */
+    } else if (!strcmp(host, "localhost")) {
+        network = false;
+    } else if (ip_parse(host, &ip4)) {
+        network = (ntohl(ip4) >> 24) != 127;
+    } else if (ipv6_parse(host, &ip6)) {
+        network = !ipv6_addr_equals(&ip6, &in6addr_loopback);
+    }
+    free(target);
+    return network;
+}
+
 static int
 netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
                        char **errp)
@@ -520,6 +557,12 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
                          ovs_strerror(retval));
             free(dev->remote);
             dev->remote = NULL;
+        } else if (remote_is_plaintext_network(remote)) {
+            /* Once per configuration of the remote. */
+            VLOG_WARN("%s: options:remote=%s: the COLO channel carries "
+                      "client traffic and VM output across the network "
+                      "unencrypted and unauthenticated; use ssl: and pssl: "
+                      "between hosts", netdev_get_name(netdev), remote);
         }
         netdev_change_seq_changed(netdev);
     }
