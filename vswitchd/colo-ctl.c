@@ -24,6 +24,7 @@
 #include "colo/colo-dp.h"
 #include "colo/colo-stats.h"
 #include "colo/netdev-colo.h"
+#include "ofproto/ofproto.h"
 #include "ofproto/ofproto-dpif-rid.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -33,6 +34,7 @@
 #include "ovsdb-idl.h"
 #include "seq.h"
 #include "smap.h"
+#include "sset.h"
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
@@ -657,6 +659,43 @@ colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
     }
     colo_dp_wait();
     seq_wait(colo_dp_seq(), colo_dp_seqno);
+}
+
+/* Called first on exit, while the bridges and datapaths still exist: ends
+ * every pair, which hands every packet its comparator or rewriter holds to
+ * the datapath, then runs the datapaths once so that those packets go on
+ * through the pipeline (to the client, for a primary).  A graceful exit or
+ * restart so loses no PVM output; the pair comes back from the database
+ * when ovs-vswitchd starts again. */
+void
+colo_ctl_exit(void)
+{
+    struct colo_ctl_pair *pair;
+    size_t released = 0;
+
+    HMAP_FOR_EACH_SAFE (pair, node, &all_pairs) {
+        struct colo_dp_pair_stats stats;
+
+        colo_dp_pair_get_stats(pair->dp, &stats);
+        uint64_t held = stats.compare.held_packets;
+        if (held) {
+            VLOG_INFO("COLO pair %s: releasing %"PRIu64" held packets on "
+                      "exit", pair->name, held);
+        }
+        released += held;
+        colo_ctl_pair_destroy(pair);
+    }
+    if (released) {
+        struct sset types;
+        const char *type;
+
+        sset_init(&types);
+        ofproto_enumerate_types(&types);
+        SSET_FOR_EACH (type, &types) {
+            ofproto_type_run(type);
+        }
+        sset_destroy(&types);
+    }
 }
 
 /* Frees every pair.  The database rows are left alone: their ephemeral

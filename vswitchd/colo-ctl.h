@@ -31,6 +31,7 @@ struct ovsdb_idl;
 void colo_ctl_init(struct ovsdb_idl *);
 void colo_ctl_run(struct ovsdb_idl *);
 void colo_ctl_wait(struct ovsdb_idl *);
+void colo_ctl_exit(void);
 void colo_ctl_destroy(void);
 
 #endif /* colo-ctl.h */
