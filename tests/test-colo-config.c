@@ -19,7 +19,11 @@
  *   ovstest test-colo-config options [KEY=VALUE]...
  *       parses the options, prints them or the error (exit status 1)
  *   ovstest test-colo-config modes
- *       checks that every mode name round-trips */
+ *       checks that every mode name round-trips
+ *   ovstest test-colo-config ranges
+ *       checks, for every option, that both ends of its range are accepted
+ *       and the values just outside are rejected with an error naming the
+ *       option; prints one line per option */
 
 #include <config.h>
 #undef NDEBUG
@@ -67,6 +71,61 @@ test_options(struct ovs_cmdl_context *ctx)
     ds_destroy(&s);
 }
 
+/* Parses the single option 'key'='value' into 'options' and returns the
+ * error, if any. */
+static char *
+parse_one(const char *key, long long int value, struct colo_options *options)
+{
+    struct smap smap = SMAP_INITIALIZER(&smap);
+
+    smap_add_format(&smap, key, "%lld", value);
+    char *error = colo_options_parse(&smap, options);
+    smap_destroy(&smap);
+    return error;
+}
+
+static void
+check_out_of_range(const char *key, long long int value,
+                   unsigned int min, unsigned int max, const char *unit)
+{
+    struct colo_options options, defaults;
+    char *error = parse_one(key, value, &options);
+    char *expected = xasprintf("options:%s: %lld is out of range %u to %u"
+                               "%s%s%s", key, value, min, max,
+                               unit[0] ? " (" : "", unit,
+                               unit[0] ? ")" : "");
+
+    if (!error || strcmp(error, expected)) {
+        ovs_fatal(0, "%s=%lld: expected error \"%s\", got \"%s\"",
+                  key, value, expected, error ? error : "(none)");
+    }
+    colo_options_init(&defaults);
+    ovs_assert(colo_options_equal(&options, &defaults));
+    free(expected);
+    free(error);
+}
+
+static void
+test_ranges(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+#define COLO_OPTION(MEMBER, KEY, MIN, MAX, DEFAULT, UNIT)               \
+    {                                                                   \
+        struct colo_options options;                                   \
+        char *error;                                                    \
+                                                                        \
+        error = parse_one(KEY, MIN, &options);                          \
+        ovs_assert(!error && options.MEMBER == (MIN));                  \
+        error = parse_one(KEY, MAX, &options);                          \
+        ovs_assert(!error && options.MEMBER == (MAX));                  \
+        check_out_of_range(KEY, (long long int) (MIN) - 1, MIN, MAX, UNIT); \
+        check_out_of_range(KEY, (long long int) (MAX) + 1, MIN, MAX, UNIT); \
+        printf("%s: %lld and %lld rejected\n", KEY,                      \
+               (long long int) (MIN) - 1, (long long int) (MAX) + 1);   \
+    }
+    COLO_OPTIONS
+#undef COLO_OPTION
+}
+
 static void
 test_modes(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -87,6 +146,7 @@ test_modes(struct ovs_cmdl_context *ctx OVS_UNUSED)
 static const struct ovs_cmdl_command commands[] = {
     {"options", "[KEY=VALUE]...", 0, INT_MAX, test_options, OVS_RO},
     {"modes", NULL, 0, 0, test_modes, OVS_RO},
+    {"ranges", NULL, 0, 0, test_ranges, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 

@@ -21,7 +21,11 @@
  *
  * compose's keys: proto=tcp|udp|icmp, ipv6=1, reverse=1 (client to VM),
  * sport=N, dport=N, seq=N, ack=N, flags=syn|synack|ack|fin|rst|psh,
- * vlan=N, data=STRING, len=N (zero bytes). */
+ * vlan=N, data=STRING, len=N (zero bytes); and, to damage the packet once
+ * built, for the bad-input tests: pushvlan=N (push one more 802.1Q tag,
+ * outermost; repeatable), ihl=N, iplen=N (IPv4 total length or IPv6
+ * payload length), ip6next=N, doff=N (TCP data offset), truncate=N (frame
+ * length).  Checksums are not updated after damage. */
 
 #include <config.h>
 #undef NDEBUG
@@ -60,14 +64,66 @@ parse_tcp_flags_arg(const char *s)
     ovs_fatal(0, "%s: unknown TCP flags", s);
 }
 
+/* Damage done to a composed packet, after it is built, to make the
+ * malformed and unusual frames of the bad-input tests.  -1 leaves a field
+ * alone. */
+struct mangle {
+    int ihl;                    /* IPv4 header length, in 32-bit words. */
+    int doff;                   /* TCP data offset, in 32-bit words. */
+    int ip_len;                 /* IPv4 total length or IPv6 payload
+                                 * length. */
+    int ip6_next;               /* IPv6 next header. */
+    int truncate;               /* Frame length. */
+    int n_tags;                 /* Extra 802.1Q tags pushed outermost... */
+    uint16_t tags[8];           /* ...with these VLAN IDs. */
+};
+
+static void
+mangle_packet(struct dp_packet *p, const struct mangle *m)
+{
+    struct flow flow;
+
+    for (int i = 0; i < m->n_tags; i++) {
+        eth_push_vlan(p, htons(ETH_TYPE_VLAN), htons(m->tags[i]));
+    }
+    flow_extract(p, &flow);
+
+    struct ip_header *ip = dp_packet_l3(p);
+    if (flow.dl_type == htons(ETH_TYPE_IP)) {
+        if (m->ihl >= 0) {
+            ip->ip_ihl_ver = IP_IHL_VER(m->ihl, IP_VERSION);
+        }
+        if (m->ip_len >= 0) {
+            ip->ip_tot_len = htons(m->ip_len);
+        }
+    } else if (flow.dl_type == htons(ETH_TYPE_IPV6)) {
+        struct ovs_16aligned_ip6_hdr *ip6 = dp_packet_l3(p);
+
+        if (m->ip_len >= 0) {
+            ip6->ip6_ctlun.ip6_un1.ip6_un1_plen = htons(m->ip_len);
+        }
+        if (m->ip6_next >= 0) {
+            ip6->ip6_ctlun.ip6_un1.ip6_un1_nxt = m->ip6_next;
+        }
+    }
+    if (m->doff >= 0 && flow.nw_proto == IPPROTO_TCP) {
+        struct tcp_header *tcp = dp_packet_l4(p);
+
+        tcp->tcp_ctl = TCP_CTL(TCP_FLAGS(tcp->tcp_ctl), m->doff);
+    }
+    if (m->truncate >= 0 && m->truncate < dp_packet_size(p)) {
+        dp_packet_set_size(p, m->truncate);
+    }
+}
+
 static void
 test_compose(struct ovs_cmdl_context *ctx)
 {
+    struct mangle m = { -1, -1, -1, -1, -1, 0, { 0 } };
+    static uint8_t zeros[9216];
     struct colo_test_spec spec;
-    uint8_t zeros[2048];
 
     memset(&spec, 0, sizeof spec);
-    memset(zeros, 0, sizeof zeros);
     for (int i = 1; i < ctx->argc; i++) {
         char *arg = ctx->argv[i];
         char *value = strchr(arg, '=');
@@ -101,6 +157,21 @@ test_compose(struct ovs_cmdl_context *ctx)
         } else if (!strcmp(arg, "len")) {
             spec.bytes = zeros;
             spec.len = MIN(atoi(value), sizeof zeros);
+        } else if (!strcmp(arg, "ihl")) {
+            m.ihl = atoi(value);
+        } else if (!strcmp(arg, "doff")) {
+            m.doff = atoi(value);
+        } else if (!strcmp(arg, "iplen")) {
+            m.ip_len = atoi(value);
+        } else if (!strcmp(arg, "ip6next")) {
+            m.ip6_next = atoi(value);
+        } else if (!strcmp(arg, "truncate")) {
+            m.truncate = atoi(value);
+        } else if (!strcmp(arg, "pushvlan")) {
+            if (m.n_tags >= ARRAY_SIZE(m.tags)) {
+                ovs_fatal(0, "too many pushvlan keys");
+            }
+            m.tags[m.n_tags++] = atoi(value);
         } else {
             ovs_fatal(0, "%s: unknown key", arg);
         }
@@ -111,6 +182,8 @@ test_compose(struct ovs_cmdl_context *ctx)
     }
 
     struct dp_packet *p = colo_test_packet(&spec);
+    mangle_packet(p, &m);
+
     const uint8_t *data = dp_packet_data(p);
     for (size_t i = 0; i < dp_packet_size(p); i++) {
         printf("%02x", data[i]);

@@ -502,16 +502,20 @@ test_bad_input(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(stats(rw).bad_options == 1);
     dp_packet_delete(p);
 
-    /* Not TCP, or truncated: passed untouched. */
-    p = colo_test_packet(SPEC(.nw_proto = IPPROTO_UDP,
-                                                    .data = "u"));
+    /* Not TCP, or truncated: passed untouched, the truncated one counted
+     * as malformed. */
+    p = colo_test_packet(SPEC(.nw_proto = IPPROTO_UDP, .data = "u"));
     ovs_assert(colo_rewriter_process(rw, COLO_FROM_SVM, p, 0)
                == COLO_REWRITE_PASS);
+    ovs_assert(stats(rw).malformed == 0);
     dp_packet_delete(p);
+    uint64_t rewritten = stats(rw).rewritten;
     p = colo_test_packet(SPEC(.seq = i.s + 1));
     dp_packet_set_size(p, 14 + 20 + 10);
     ovs_assert(colo_rewriter_process(rw, COLO_FROM_SVM, p, 0)
                == COLO_REWRITE_PASS);
+    ovs_assert(stats(rw).malformed == 1);
+    ovs_assert(stats(rw).rewritten == rewritten);
     dp_packet_delete(p);
     colo_rewriter_destroy(rw);
 }

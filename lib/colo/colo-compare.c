@@ -440,7 +440,15 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
         cmp->stats.secondary_packets++;
     }
     make_room(cmp, side, dp_packet_size(pkt));
-    cmp->stats.malformed += cp.malformed;
+    if (cp.malformed) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+        cmp->stats.malformed++;
+        VLOG_INFO_RL(&rl, "malformed IP packet (%"PRIu32" bytes) from the "
+                     "%s side: compared as a whole frame",
+                     dp_packet_size(pkt),
+                     side == COLO_PRIMARY ? "primary" : "secondary");
+    }
 
     struct colo_conn *conn = conn_get(cmp, &cp.key, now);
     if (!conn) {

@@ -64,6 +64,19 @@ l4_header_is_sane(const struct dp_packet *p, const struct flow *flow)
     return true;
 }
 
+/* Returns true if 'p', whose flow is 'flow' as extracted by flow_extract()
+ * from 'p' (which sets the packet's offsets), is an IPv4 or IPv6 packet
+ * whose headers OVS's parser rejects: truncated IP or L4 headers, a bad IHL
+ * or total length, a bad IPv6 extension header chain, a TCP data offset
+ * past the end, a UDP packet shorter than its header. */
+bool
+colo_packet_ip_is_malformed(const struct dp_packet *p,
+                            const struct flow *flow)
+{
+    return (is_ip_any(flow)
+            && (p->l4_ofs == UINT16_MAX || !l4_header_is_sane(p, flow)));
+}
+
 static void
 classify_tcp(const struct dp_packet *p, const struct flow *flow,
              struct colo_packet *cp)
@@ -141,7 +154,7 @@ colo_packet_classify(struct dp_packet *p, struct colo_packet *cp)
 
     if (!is_ip_any(&flow)) {
         classify_frame(p, &flow, false, cp);
-    } else if (p->l4_ofs == UINT16_MAX || !l4_header_is_sane(p, &flow)) {
+    } else if (colo_packet_ip_is_malformed(p, &flow)) {
         classify_frame(p, &flow, true, cp);
     } else {
         classify_ip(p, &flow, cp);

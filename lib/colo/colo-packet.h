@@ -99,6 +99,8 @@ struct colo_packet {
 };
 
 void colo_packet_classify(struct dp_packet *, struct colo_packet *);
+bool colo_packet_ip_is_malformed(const struct dp_packet *,
+                                 const struct flow *);
 uint32_t colo_conn_key_hash(const struct colo_conn_key *);
 bool colo_conn_key_equal(const struct colo_conn_key *,
                          const struct colo_conn_key *);

@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+#include "colo/colo-packet.h"
 #include "csum.h"
 #include "dp-packet.h"
 #include "flow.h"
@@ -104,6 +105,8 @@ struct rw_packet {
     struct tcp_header *tcp;
     uint8_t *opts, *opts_end;   /* TCP options. */
     uint16_t flags;
+    bool malformed;             /* Set when parse_packet() fails on an IP
+                                 * packet that OVS's parser rejects. */
     struct rw_key key;
 };
 
@@ -145,7 +148,8 @@ parse_packet(struct dp_packet *pkt, enum colo_rewrite_dir dir,
     struct flow flow;
 
     flow_extract(pkt, &flow);
-    if (!is_ip_any(&flow) || flow.nw_proto != IPPROTO_TCP
+    rp->malformed = colo_packet_ip_is_malformed(pkt, &flow);
+    if (rp->malformed || !is_ip_any(&flow) || flow.nw_proto != IPPROTO_TCP
         || flow.nw_frag & FLOW_NW_FRAG_ANY
         || !dp_packet_get_tcp_payload(pkt)) {
         return false;
@@ -550,6 +554,13 @@ colo_rewriter_process(struct colo_rewriter *rw, enum colo_rewrite_dir dir,
     struct rw_packet rp;
 
     if (!parse_packet(pkt, dir, &rp)) {
+        if (rp.malformed) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+            rw->stats.malformed++;
+            VLOG_INFO_RL(&rl, "malformed IP packet (%"PRIu32" bytes) "
+                         "passed unchanged", dp_packet_size(pkt));
+        }
         return COLO_REWRITE_PASS;
     }
 

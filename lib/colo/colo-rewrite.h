@@ -90,7 +90,8 @@ typedef void colo_rewrite_release_cb(struct dp_packet *,
     COLO_REWRITE_STAT(unknown, "TCP packets of unknown connections passed") \
     COLO_REWRITE_STAT(held, "client packets held for the offset")          \
     COLO_REWRITE_STAT(hold_timeouts, "held packets released unchanged")     \
-    COLO_REWRITE_STAT(bad_options, "malformed TCP options left alone")
+    COLO_REWRITE_STAT(bad_options, "malformed TCP options left alone")     \
+    COLO_REWRITE_STAT(malformed, "malformed IP packets passed unchanged")
 
 struct colo_rewrite_stats {
 #define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) uint64_t MEMBER;
