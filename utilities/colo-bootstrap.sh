@@ -17,7 +17,7 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 COLO_PACKAGES="openvswitch-source build-essential autoconf automake libtool
 pkg-config libssl-dev libcap-ng-dev libunbound-dev openssl procps iproute2
 python3 python3-netaddr python3-pyparsing groff graphviz git qemu-system-x86
-ethtool curl"
+ethtool curl valgrind"
 
 colo_install_packages() {
     local missing=""

@@ -1,8 +1,10 @@
 #!/bin/bash
 # colo-test.sh -- installs and builds what is missing, then runs the tests:
 # our autotests (tests/colo.at), the upstream OVS suites our patches touch,
-# the check that ovs-patches/ matches the prepared OVS tree, and, as root,
-# the system tests with real traffic on the two-node bed
+# the check that ovs-patches/ matches the prepared OVS tree, our autotests
+# again on a build with AddressSanitizer (leak detection on) and
+# UndefinedBehaviorSanitizer ("make check-asan", about 12 more minutes),
+# and, as root, the system tests with real traffic on the two-node bed
 # (utilities/colo-systest.sh).
 #
 # Extra arguments go to autotest, e.g.: utilities/colo-test.sh -k colo -v
@@ -17,6 +19,7 @@ colo_bootstrap
 cd "$colo_top"
 make check-patches check-style
 make check RECHECK=yes TESTSUITEFLAGS="-j$(nproc) $*"
+make check-asan RECHECK=yes TESTSUITEFLAGS="-j$(nproc) $*"
 if test "$(id -u)" = 0; then
     make check-system
 else
