@@ -13,21 +13,29 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""A scripted peer for the colo channel port tests.
+"""A scripted peer for the colo channel port and notify bridge tests.
 
 usage: colo-peer.py ADDRESS ACTION...
 
 ADDRESS is unix:PATH, tcp:IP:PORT or ssl:IP:PORT:KEY:CERT (TLS with that
-client key and certificate; the server's is not checked).  ACTIONs run in
-order:
+client key and certificate; the server's is not checked), or punix:PATH
+to listen there and serve the first connection.  ACTIONs run in order:
   frame:HEX      send one frame (u32 length + Ethernet frame HEX)
   vframe:HEX     the same with a 12-byte vnet header (vnet_hdr=true)
   raw:HEX        send these bytes as they are
+  msg:TEXT       send one notify message (u32 length + ASCII TEXT)
   sleep:SECONDS  wait
+  waitfile:PATH  wait until PATH exists
   read:N         read N frames (no vnet header), print each as hex
+  readmsg:N      read N notify messages, print each as text
+  quiet:SECONDS  read for SECONDS; any message is printed as
+                 "unexpected: TEXT" and fails
+  eof            wait until the other side closes the connection
   hold           keep the connection open without reading until killed
 """
 
+import os
+import select
 import socket
 import ssl
 import struct
@@ -42,6 +50,14 @@ def connect(address):
     elif address.startswith("tcp:"):
         host, port = address[4:].rsplit(":", 1)
         s = socket.create_connection((host, int(port)))
+    elif address.startswith("punix:"):
+        path = address[6:]
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path + ".tmp")
+        listener.listen(1)
+        os.rename(path + ".tmp", path)
+        s, _ = listener.accept()
+        listener.close()
     elif address.startswith("ssl:"):
         host, port, key, cert = address[4:].split(":")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -78,11 +94,32 @@ def main():
             s.sendall(bytes.fromhex(arg))
         elif verb == "sleep":
             time.sleep(float(arg))
+        elif verb == "waitfile":
+            while not os.path.exists(arg):
+                time.sleep(0.05)
         elif verb == "read":
             for _ in range(int(arg)):
                 (n,) = struct.unpack("!I", recv_exactly(s, 4))
                 print(recv_exactly(s, n).hex())
             sys.stdout.flush()
+        elif verb == "msg":
+            text = arg.encode("ascii")
+            s.sendall(struct.pack("!I", len(text)) + text)
+        elif verb == "readmsg":
+            for _ in range(int(arg)):
+                (n,) = struct.unpack("!I", recv_exactly(s, 4))
+                print(recv_exactly(s, n).decode("ascii"))
+            sys.stdout.flush()
+        elif verb == "quiet":
+            deadline = time.time() + float(arg)
+            while time.time() < deadline:
+                if select.select([s], [], [], deadline - time.time())[0]:
+                    (n,) = struct.unpack("!I", recv_exactly(s, 4))
+                    sys.exit("unexpected: %s"
+                             % recv_exactly(s, n).decode("ascii"))
+        elif verb == "eof":
+            while s.recv(4096):
+                pass
         elif verb == "hold":
             while True:
                 time.sleep(1)

@@ -11,6 +11,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-dp.h \
 	lib/colo/colo-frame.c \
 	lib/colo/colo-frame.h \
+	lib/colo/colo-notify.c \
+	lib/colo/colo-notify.h \
 	lib/colo/colo-packet.c \
 	lib/colo/colo-odp.c \
 	lib/colo/colo-odp.h \
@@ -24,6 +26,10 @@ lib_libopenvswitch_la_SOURCES += \
 vswitchd_ovs_vswitchd_SOURCES += \
 	vswitchd/colo-ctl.c \
 	vswitchd/colo-ctl.h
+
+bin_PROGRAMS += utilities/ovs-colo-notify
+utilities_ovs_colo_notify_SOURCES = utilities/ovs-colo-notify.c
+utilities_ovs_colo_notify_LDADD = lib/libopenvswitch.la
 
 tests_ovstest_SOURCES += \
 	tests/colo-test-packet.c \
