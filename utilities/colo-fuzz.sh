@@ -7,7 +7,7 @@
 # $COLO_FUZZ_DIR (default /tmp/colo-fuzz) and makes the script fail.
 # "make fuzz" runs it.
 #
-#   utilities/colo-fuzz.sh [TARGET...]    frame packet compare rewrite
+#   utilities/colo-fuzz.sh [TARGET...]    frame packet compare rewrite notify
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 colo_bootstrap
@@ -18,7 +18,7 @@ fi
 
 seconds=${COLO_FUZZ_SECONDS:-120}
 dir=${COLO_FUZZ_DIR:-/tmp/colo-fuzz}
-targets=${*:-frame packet compare rewrite}
+targets=${*:-frame packet compare rewrite notify}
 ovs=$colo_top/ovs
 build=$colo_top/ovs-build
 mkdir -p "$dir"
@@ -26,6 +26,7 @@ mkdir -p "$dir"
 sources() {
     case $1 in
         frame) echo lib/colo/colo-frame.c ;;
+        notify) echo lib/colo/colo-notify.c ;;
         packet) echo lib/colo/colo-packet.c ;;
         compare) echo lib/colo/colo-compare.c lib/colo/colo-packet.c \
                       lib/colo/colo-config.c tests/colo-test-packet.c ;;
