@@ -37,6 +37,7 @@ tests_ovstest_SOURCES += \
 	tests/test-colo-channel.c \
 	tests/test-colo-compare.c \
 	tests/test-colo-config.c \
+	tests/test-colo-drive.c \
 	tests/test-colo-packet.c \
 	tests/test-colo-rewrite.c
 

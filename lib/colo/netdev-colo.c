@@ -93,6 +93,9 @@ struct netdev_colo {
     enum chan_state state OVS_GUARDED;
     long long int state_changed OVS_GUARDED; /* Wall clock, ms. */
     uint64_t n_connects OVS_GUARDED;         /* Times CHAN_CONNECTED. */
+    long long int next_refusal OVS_GUARDED;  /* Passive and connected:
+                                              * when to look for another
+                                              * peer to refuse. */
     char *last_error OVS_GUARDED;            /* Or NULL. */
 
     /* Data. */
@@ -269,7 +272,18 @@ run_passive(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct stream *stream;
 
-    if (!dev->pstream || pstream_accept(dev->pstream, &stream)) {
+    /* While connected, another peer is only looked for (and refused) once
+     * a second: accept() costs a socket allocation in the kernel even when
+     * nobody is waiting, which was several percent of ovs-vswitchd's time
+     * when it ran on every iteration of the main loop. */
+    if (!dev->pstream
+        || (dev->stream && time_msec() < dev->next_refusal)) {
+        return;
+    }
+    if (dev->stream) {
+        dev->next_refusal = time_msec() + 1000;
+    }
+    if (pstream_accept(dev->pstream, &stream)) {
         return;
     }
     if (dev->stream) {
@@ -363,7 +377,11 @@ netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
     LIST_FOR_EACH (dev, list_node, &colo_list) {
         ovs_mutex_lock(&dev->mutex);
         if (dev->pstream) {
-            pstream_wait(dev->pstream);
+            if (dev->stream) {
+                poll_timer_wait_until(dev->next_refusal);
+            } else {
+                pstream_wait(dev->pstream);
+            }
         }
         if (dev->reconnect) {
             reconnect_wait(dev->reconnect, time_msec());
