@@ -30,12 +30,14 @@
  * twice or was never sent, and prints one line:
  *
  *   packets=N size=S seconds=T pps=P mbps=M p50_us=A p99_us=B max_us=C
- *       reordered=R lost=L
+ *       reordered=R lost=L cpu=U
  *
  * where mbps counts payload bits of the released pairs, the latencies go
  * from the moment the pair was written to the moment its release was read,
  * 'reordered' counts releases that came before an older pair's and 'lost'
- * the pairs not released 5 s after the last release.  Keys: packets
+ * the pairs not released 5 s after the last release, and 'cpu' is the
+ * driver's own CPU time (user and system) in percent of the run's duration:
+ * near 100, the driver, not the comparator, bounds the figures.  Keys: packets
  * (default 100000), size (default 64), window (default 256), proto
  * (tcp or udp). */
 
@@ -45,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "colo-test-packet.h"
@@ -74,6 +77,17 @@ now_ns(void)
 
     xclock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The CPU time this process has used, user and system, in seconds. */
+static double
+cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
+           + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static void
@@ -176,6 +190,7 @@ test_colo_drive_main(int argc, char *argv[])
     unsigned long *released = bitmap_allocate(n_packets);
     size_t n_sent = 0, n_released = 0, n_reordered = 0, next_in_order = 0;
     long long int start = now_ns(), last_progress = time_msec();
+    double cpu_at_start = cpu_seconds();
 
     while (n_released < n_packets) {
         size_t sent_before = n_sent, released_before = n_released;
@@ -286,6 +301,7 @@ test_colo_drive_main(int argc, char *argv[])
         poll_block();
     }
     double secs = (now_ns() - start) / 1e9;
+    double cpu_secs = cpu_seconds() - cpu_at_start;
     if (n_released < n_packets) {
         /* Do not count the wait for what never came. */
         secs -= 5;
@@ -297,13 +313,13 @@ test_colo_drive_main(int argc, char *argv[])
     qsort(latency, n_released, sizeof *latency, compare_ll);
     printf("packets=%"PRIuSIZE" size=%"PRIuSIZE" seconds=%.3f pps=%.0f "
            "mbps=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f "
-           "reordered=%"PRIuSIZE" lost=%"PRIuSIZE"\n",
+           "reordered=%"PRIuSIZE" lost=%"PRIuSIZE" cpu=%.0f\n",
            n_packets, size, secs, n_released / secs,
            n_released * size * 8 / secs / 1e6,
            latency[n_released / 2] / 1e3,
            latency[n_released * 99 / 100] / 1e3,
            latency[n_released - 1] / 1e3,
-           n_reordered, n_packets - n_released);
+           n_reordered, n_packets - n_released, 100 * cpu_secs / secs);
     free(released);
 
     dp_packet_delete(model);

@@ -24,6 +24,8 @@
 #                       colo-compare holds at most max_queue_size=1024
 #                       packets per connection)
 #   COLO_BENCH_PROTO    tcp (default) or udp
+#   COLO_BENCH_PORT     the ovs side's port type: colo (default; polled by
+#                       the main thread) or colo-pmd (by a PMD thread)
 #   COLO_BENCH_PERF     if set, a file: ovs-vswitchd is profiled with
 #                       "perf record -g" into it during the runs
 set -e
@@ -37,6 +39,7 @@ packets=${COLO_BENCH_PACKETS:-200000}
 sizes=${COLO_BENCH_SIZES:-64 512 1400}
 window=${COLO_BENCH_WINDOW:-256}
 proto=${COLO_BENCH_PROTO:-tcp}
+port_type=${COLO_BENCH_PORT:-colo}
 build=$colo_top/ovs-build
 dir=$(mktemp -d /tmp/colo-bench-compare.XXXXXX)
 export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir
@@ -66,11 +69,11 @@ ovs-vsctl --no-wait init
 ovs-vswitchd --enable-dummy=override --disable-system --detach --no-chdir \
     --pidfile --log-file -vconsole:off
 ovs-vsctl add-br br0 -- set bridge br0 datapath-type=dummy \
-    -- add-port br0 pin -- set Interface pin type=colo ofport_request=1 \
+    -- add-port br0 pin -- set Interface pin type=$port_type ofport_request=1 \
        options:remote="punix:$dir/ovs-pin.sock" \
-    -- add-port br0 sin -- set Interface sin type=colo ofport_request=2 \
+    -- add-port br0 sin -- set Interface sin type=$port_type ofport_request=2 \
        options:remote="punix:$dir/ovs-sin.sock" \
-    -- add-port br0 out -- set Interface out type=colo ofport_request=3 \
+    -- add-port br0 out -- set Interface out type=$port_type ofport_request=3 \
        options:remote="punix:$dir/ovs-out.sock" \
     -- create COLO name=vm1 mode=primary channel=sin \
        options:max-queue-packets=65536 >/dev/null
@@ -79,10 +82,11 @@ if test -n "$COLO_BENCH_PERF"; then
         >/dev/null 2>&1 &
     perf_pid=$!
 fi
-ovs-ofctl add-flows br0 - <<EOF
-in_port=pin actions=colo_compare(vm1,table=1)
+flows="in_port=pin actions=colo_compare(vm1,table=1)
 in_port=sin actions=colo_compare(vm1)
-table=1,in_port=pin actions=output:out
+table=1,in_port=pin actions=output:out"
+ovs-ofctl add-flows br0 - <<EOF
+$flows
 EOF
 
 # QEMU's colo-compare on its own sockets.
@@ -108,30 +112,60 @@ field() {
 }
 
 echo "colo-bench-compare: $packets $proto pairs per run, window $window," \
+     "ovs port type $port_type," \
      "$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1))"
-printf "%-6s %-5s %10s %9s %9s %9s %9s %8s\n" size impl pairs/s Mbit/s p50_us p99_us reordered lost
+printf "%-6s %-5s %10s %9s %9s %9s %9s %8s %7s %7s\n" size impl pairs/s \
+    Mbit/s p50_us p99_us reordered lost drv_cpu pmd_busy
 # "lat" runs: one pair in flight at a time (window 1), for the release
 # latency without queueing; the others fill the window, for throughput.
+# "fwd" is ovs-vswitchd forwarding the primary stream straight to the
+# output (the secondary's frames dropped): the same sockets and datapath
+# without the comparator, to tell what the comparator adds to latency.
 for size in lat $sizes; do
-    for impl in ovs qemu; do
-        if test $impl = qemu; then
+    impls="ovs qemu"
+    test "$size" = lat && impls="fwd ovs qemu"
+    for impl in $impls; do
+        if test $impl = fwd; then
+            ovs-ofctl -O OpenFlow14 --bundle replace-flows br0 - <<EOF
+in_port=pin actions=output:out
+in_port=sin actions=drop
+EOF
+        elif test $impl = qemu; then
             # A fresh QEMU for each run: its connections end with the run.
+            # ovs-vswitchd is stopped meanwhile, so that its threads (a
+            # colo-pmd port's PMD thread spins) take no CPU from QEMU.
+            kill -STOP "$(cat "$dir/ovs-vswitchd.pid")"
             qemu_start
         else
-            # Acknowledge a request left by the previous run, if any.
-            req=$(ovs-vsctl get COLO vm1 checkpoint_request)
-            ovs-vsctl set COLO vm1 checkpoint_done="$req"
+            ovs-ofctl -O OpenFlow14 --bundle replace-flows br0 - <<EOF
+$flows
+EOF
         fi
+        if test $impl != qemu && test $port_type = colo-pmd; then
+            ovs-appctl dpif-netdev/pmd-stats-clear
+        fi
+        sockets=$impl
+        test $impl = fwd && sockets=ovs
         if test "$size" = lat; then
-            line=$(drive $impl 64 $((packets / 10)) 1)
+            line=$(drive $sockets 64 $((packets / 10)) 1)
         else
-            line=$(drive $impl "$size")
+            line=$(drive $sockets "$size")
         fi
         eval "${impl}_pps=$(field "$line" pps)"
-        printf '%-6s %-5s %10s %9s %9s %9s %9s %8s\n' "$size" $impl \
+        eval "${impl}_p50=$(field "$line" p50_us)"
+        # How busy the PMD thread was: its share of cycles spent processing
+        # packets rather than polling empty queues.
+        busy=-
+        if test $impl != qemu && test $port_type = colo-pmd; then
+            busy=$(ovs-appctl dpif-netdev/pmd-stats-show \
+                   | sed -n "s/.*processing cycles: [0-9]* (\\([0-9.]*\\)%).*/\\1/p" \
+                   | head -1)
+        fi
+        printf '%-6s %-5s %10s %9s %9s %9s %9s %8s %7s %7s\n' "$size" $impl \
             "$(field "$line" pps)" "$(field "$line" mbps)" \
             "$(field "$line" p50_us)" "$(field "$line" p99_us)" \
-            "$(field "$line" reordered)" "$(field "$line" lost)"
+            "$(field "$line" reordered)" "$(field "$line" lost)" \
+            "$(field "$line" cpu)" "$busy"
         if test $impl = qemu; then
             pid=$(cat "$dir/qemu.pid")
             kill "$pid"
@@ -139,12 +173,22 @@ for size in lat $sizes; do
                 sleep 0.1
             done
             rm -f "$dir"/qemu-*.sock "$dir/qemu.pid"
+            kill -CONT "$(cat "$dir/ovs-vswitchd.pid")"
         fi
     done
-    test "$size" = lat && continue
+    if test "$size" = lat; then
+        awk -v o="$ovs_p50" -v f="$fwd_p50" 'BEGIN {
+            printf "lat: the comparator adds %.1f us p50 to plain forwarding\n",
+                   o - f }'
+        continue
+    fi
     awk -v s="$size" -v o="$ovs_pps" -v q="$qemu_pps" \
         'BEGIN { printf "%s B: ovs/qemu = %.1fx\n", s, o / q }'
 done
+# No pair differed, so any checkpoint request would be spurious.
+ovs-appctl colo/show vm1 \
+    | sed -n 's/^ *\(identical\|checkpoint_requests\)=//p' | tr '\n' ' ' \
+    | awk '{ printf "ovs: %s identical pairs, %s checkpoint requests\n", $1, $2 }'
 if test -n "$COLO_BENCH_PERF"; then
     kill -INT "$perf_pid"
     wait "$perf_pid" || :

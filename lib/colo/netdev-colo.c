@@ -778,6 +778,11 @@ netdev_colo_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
 
     dp_packet_batch_init(batch);
     ovs_mutex_lock(&dev->mutex);
+    if (dev->txbuf.size) {
+        /* What a send left queued: a PMD thread's port is not flushed by
+         * the main loop in time, so do it here, on every poll. */
+        flush_tx(dev);
+    }
     if (dev->stream && dev->state == CHAN_CONNECTED
         && decode_frames(dev, batch) && dp_packet_batch_is_empty(batch)
         && read_stream(dev)) {
@@ -859,32 +864,48 @@ netdev_colo_update_flags(struct netdev *netdev, enum netdev_flags off,
     return 0;
 }
 
+#define NETDEV_COLO_CLASS_COMMON                        \
+    .run = netdev_colo_run,                             \
+    .wait = netdev_colo_wait,                           \
+    .alloc = netdev_colo_alloc,                         \
+    .construct = netdev_colo_construct,                 \
+    .destruct = netdev_colo_destruct,                   \
+    .dealloc = netdev_colo_dealloc,                     \
+    .get_config = netdev_colo_get_config,               \
+    .set_config = netdev_colo_set_config,               \
+    .get_status = netdev_colo_get_status,               \
+    .send = netdev_colo_send,                           \
+    .send_wait = netdev_colo_send_wait,                 \
+    .get_etheraddr = netdev_colo_get_etheraddr,         \
+    .set_etheraddr = netdev_colo_set_etheraddr,         \
+    .get_stats = netdev_colo_get_stats,                 \
+    .update_flags = netdev_colo_update_flags,           \
+    .rxq_alloc = netdev_colo_rxq_alloc,                 \
+    .rxq_construct = netdev_colo_rxq_construct,         \
+    .rxq_destruct = netdev_colo_rxq_destruct,           \
+    .rxq_dealloc = netdev_colo_rxq_dealloc,             \
+    .rxq_recv = netdev_colo_rxq_recv,                   \
+    .rxq_wait = netdev_colo_rxq_wait
+
+/* "colo": received frames are read by the datapath's main thread, in its
+ * poll loop, like any non-PMD port. */
 static const struct netdev_class netdev_colo_class = {
     .type = "colo",
-    .run = netdev_colo_run,
-    .wait = netdev_colo_wait,
-    .alloc = netdev_colo_alloc,
-    .construct = netdev_colo_construct,
-    .destruct = netdev_colo_destruct,
-    .dealloc = netdev_colo_dealloc,
-    .get_config = netdev_colo_get_config,
-    .set_config = netdev_colo_set_config,
-    .get_status = netdev_colo_get_status,
-    .send = netdev_colo_send,
-    .send_wait = netdev_colo_send_wait,
-    .get_etheraddr = netdev_colo_get_etheraddr,
-    .set_etheraddr = netdev_colo_set_etheraddr,
-    .get_stats = netdev_colo_get_stats,
-    .update_flags = netdev_colo_update_flags,
-    .rxq_alloc = netdev_colo_rxq_alloc,
-    .rxq_construct = netdev_colo_rxq_construct,
-    .rxq_destruct = netdev_colo_rxq_destruct,
-    .rxq_dealloc = netdev_colo_rxq_dealloc,
-    .rxq_recv = netdev_colo_rxq_recv,
-    .rxq_wait = netdev_colo_rxq_wait,
+    NETDEV_COLO_CLASS_COMMON,
 };
 
-/* Registers the "colo" netdev class.  Safe to call more than once. */
+/* "colo-pmd": the same port, whose receive queue is polled by a PMD thread
+ * of the userspace datapath instead.  The thread spins on its core, so this
+ * is for a host that gives cores to the datapath; in exchange the packets
+ * no longer wait for, nor share a core with, the main loop. */
+static const struct netdev_class netdev_colo_pmd_class = {
+    .type = "colo-pmd",
+    .is_pmd = true,
+    NETDEV_COLO_CLASS_COMMON,
+};
+
+/* Registers the "colo" and "colo-pmd" netdev classes.  Safe to call more
+ * than once. */
 void
 netdev_colo_register(void)
 {
@@ -892,6 +913,7 @@ netdev_colo_register(void)
 
     if (ovsthread_once_start(&once)) {
         netdev_register_provider(&netdev_colo_class);
+        netdev_register_provider(&netdev_colo_pmd_class);
         ovsthread_once_done(&once);
     }
 }
