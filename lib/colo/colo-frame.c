@@ -21,6 +21,7 @@
 
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/types.h"
+#include "unaligned.h"
 #include "util.h"
 
 /* Appends to 'out' the frame that carries the Ethernet frame 'eth', of
@@ -42,13 +43,11 @@ colo_frame_encode(struct ofpbuf *out, const void *eth, size_t eth_size,
     ofpbuf_put(out, eth, eth_size);
 }
 
+/* The big-endian 32-bit number at 'p', which need not be aligned. */
 static uint32_t
 get_be32(const uint8_t *p)
 {
-    ovs_be32 x;
-
-    memcpy(&x, p, sizeof x);
-    return ntohl(x);
+    return ntohl(get_unaligned_be32(ALIGNED_CAST(const ovs_be32 *, p)));
 }
 
 /* Decodes the frame at the start of the 'size' bytes at 'data' into

@@ -19,7 +19,9 @@
 
 #include <string.h>
 
+#include "byte-order.h"
 #include "openvswitch/ofpbuf.h"
+#include "unaligned.h"
 #include "util.h"
 
 /* Appends 'message' to 'b' as one frame. */
@@ -29,9 +31,9 @@ colo_notify_encode(struct ofpbuf *b, const char *message)
     size_t len = strlen(message);
 
     ovs_assert(len <= COLO_NOTIFY_MAX_LEN);
-    uint8_t hdr[4] = { len >> 24, len >> 16, len >> 8, len };
+    ovs_be32 hdr = htonl(len);
 
-    ofpbuf_put(b, hdr, sizeof hdr);
+    ofpbuf_put(b, &hdr, sizeof hdr);
     ofpbuf_put(b, message, len);
 }
 
@@ -52,8 +54,8 @@ colo_notify_decode(const void *data_, size_t size, char **messagep,
         return COLO_NOTIFY_NEED_MORE;
     }
 
-    uint32_t len = ((uint32_t) data[0] << 24 | (uint32_t) data[1] << 16
-                    | (uint32_t) data[2] << 8 | data[3]);
+    uint32_t len = ntohl(get_unaligned_be32(ALIGNED_CAST(const ovs_be32 *,
+                                                         data)));
     if (len > COLO_NOTIFY_MAX_LEN) {
         *errorp = xasprintf("message length %"PRIu32" exceeds the maximum %d",
                             len, COLO_NOTIFY_MAX_LEN);
