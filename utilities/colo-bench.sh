@@ -29,6 +29,15 @@
 #
 #   COLO_BENCH_SECONDS   iperf3 duration per run (default 10)
 #   COLO_BENCH_REQUESTS  HTTP requests per latency run (default 2000)
+#
+# "colo-bench.sh plot PNG" ("make bench-plot") measures instead the
+# throughput to the VM through the three paths for each TCP segment size in
+# COLO_BENCH_MSS (iperf3 -M; the bed's ports have checksum offload, hence
+# TSO, off, so one segment is one packet), writes the figures next to PNG
+# (same name, .dat) and plots them into PNG with gnuplot.
+#
+#   COLO_BENCH_MSS       segment sizes for "plot" (default
+#                        "128 256 512 1024 1448")
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 . "$(dirname "$0")/colo-bed.sh"
@@ -43,6 +52,17 @@ if ! command -v iperf3 >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null
 fi
 
+plot=
+if test "$1" = plot; then
+    test -n "$2" || { echo "colo-bench: plot needs a PNG file name" >&2; exit 1; }
+    plot=$(realpath -m "$2")
+    if ! command -v gnuplot >/dev/null; then
+        echo "colo-bench: installing gnuplot-nox"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox \
+            >/dev/null
+    fi
+fi
+mss_list=${COLO_BENCH_MSS:-128 256 512 1024 1448}
 seconds=${COLO_BENCH_SECONDS:-10}
 requests=${COLO_BENCH_REQUESTS:-2000}
 rmem=${COLO_BENCH_RMEM:-4194304}
@@ -90,11 +110,11 @@ iperf_servers() {
     done
 }
 
-# iperf_gbps HOST: the receiver's throughput in Gbit/s.
+# iperf_gbps HOST [MSS]: the receiver's throughput in Gbit/s.
 iperf_gbps() {
     iperf_servers
     bed_client timeout $((seconds + 30)) iperf3 -c "$1" -t "$seconds" -J \
-        >"$out/iperf3.json" 2>&1 || true
+        ${2:+-M "$2"} >"$out/iperf3.json" 2>&1 || true
     /usr/bin/python3 - "$out/iperf3.json" <<'EOF'
 import json
 import sys
@@ -115,23 +135,80 @@ run() {
     down=$(bed_client timeout $((seconds + 30)) /usr/bin/python3 \
            "$colo_top/utilities/colo-bed-client.py" sink "$2" 9 "$seconds") \
         || down=nan
+    local before
+    before=$(bed_vsctl primary get COLO vm1 checkpoint_request)
     lat=$(bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
           latency "$2" 80 "$requests") || lat="nan nan"
+    if test "$1" = colo; then
+        # Every response is the same in both VMs: a request here is spurious.
+        spurious=$(($(bed_vsctl primary get COLO vm1 checkpoint_request)
+                    - before))
+    fi
     echo "$1 $up $down $lat" >>"$out/results"
     printf '%-8s %12s %12s %10s %10s\n' "$1" "$up" "$down" ${lat}
 }
+
+# plain_flows: the primary node forwards plainly, without the COLO actions.
+plain_flows() {
+    printf '%s\n' \
+        'priority=0 actions=drop' \
+        'in_port=uplink actions=output:pvm' \
+        'in_port=pvm actions=output:uplink' \
+        | bed_exec primary "$(bed_ovs utilities/ovs-ofctl)" --bundle \
+              -O OpenFlow14 replace-flows br0 -
+}
+
+if test -n "$plot"; then
+    # One column per path, one row per segment size.
+    for path in direct colo ovs; do
+        test $path = ovs && plain_flows
+        host=10.0.0.1
+        test $path = direct && host=10.1.0.1
+        for mss in $mss_list; do
+            echo "$path $mss $(iperf_gbps $host "$mss")" | tee -a "$out/results"
+        done
+    done
+    dat=${plot%.png}.dat
+    {
+        echo "# colo-bench.sh plot: TCP throughput to the VM (Gbit/s, iperf3" \
+             "-t $seconds -M MSS)"
+        echo "# $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)," \
+             "kernel $(uname -r), $(date -u +%Y-%m-%d)"
+        echo "# mss direct ovs colo"
+        for mss in $mss_list; do
+            printf '%s' "$mss"
+            for path in direct ovs colo; do
+                printf ' %s' "$(awk -v p=$path -v m="$mss" \
+                                '$1 == p && $2 == m { print $3 }' \
+                                "$out/results")"
+            done
+            echo
+        done
+    } >"$dat"
+    cat "$dat"
+    gnuplot <<EOF
+set terminal pngcairo size 800,500 font "sans,10"
+set output "$plot"
+set title "TCP throughput to the protected VM (iperf3, ${seconds} s per point)"
+set xlabel "TCP segment size (MSS, bytes)"
+set ylabel "Gbit/s"
+set key top left
+set grid
+set yrange [0:*]
+plot "$dat" using 1:2 with linespoints title "direct veth", \
+     "$dat" using 1:3 with linespoints title "plain OVS (userspace)", \
+     "$dat" using 1:4 with linespoints title "COLO pair"
+EOF
+    echo "colo-bench: wrote $plot and $dat"
+    exit 0
+fi
 
 printf '%-8s %12s %12s %10s %10s\n' path "to VM Gb/s" "from VM Gb/s" \
     "p50 us" "p99 us"
 run direct 10.1.0.1
 run colo 10.0.0.1
 requests_colo=$(bed_vsctl primary get COLO vm1 checkpoint_request)
-printf '%s\n' \
-    'priority=0 actions=drop' \
-    'in_port=uplink actions=output:pvm' \
-    'in_port=pvm actions=output:uplink' \
-    | bed_exec primary "$(bed_ovs utilities/ovs-ofctl)" --bundle -O OpenFlow14 \
-          replace-flows br0 -
+plain_flows
 run ovs 10.0.0.1
 
 /usr/bin/python3 - "$out/results" <<'EOF'
@@ -157,7 +234,9 @@ for a, b in (("colo", "ovs"), ("colo", "direct"), ("ovs", "direct")):
 EOF
 echo
 echo "COLO run: $requests_colo checkpoint requests (iperf3's results" \
-     "exchange differs between PVM and SVM), acknowledged by the manager."
+     "exchange differs between PVM and SVM), acknowledged by the manager;" \
+     "$spurious of them during the $requests HTTP requests (whose responses" \
+     "are the same from both VMs: any request there would be spurious)."
 echo "net.core.rmem_default during the runs: $(sysctl -n net.core.rmem_default)."
 echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)," \
      "kernel $(uname -r); ${seconds}s per iperf3 run, $requests requests."

@@ -11,13 +11,14 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # source), tests (iproute2, procps, openssl for the test PKI; python3 with
 # netaddr and pyparsing for OVS's flow-parser checks; groff for the man page
 # checks; graphviz for the schema diagram in ovs-vswitchd.conf.db(5);
+# python3-docutils to check README.rst in "make check-style";
 # qemu-system-x86 for the interop test against QEMU's colo-compare), and the
 # demo and system tests (iproute2 for namespaces, ethtool to turn off veth
 # checksum offload, curl as the client).
 COLO_PACKAGES="openvswitch-source build-essential autoconf automake libtool
 pkg-config libssl-dev libcap-ng-dev libunbound-dev openssl procps iproute2
 python3 python3-netaddr python3-pyparsing groff graphviz git qemu-system-x86
-ethtool curl valgrind"
+ethtool curl valgrind python3-docutils"
 
 colo_install_packages() {
     local missing=""
