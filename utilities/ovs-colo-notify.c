@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colo/colo-link.h"
 #include "colo/colo-notify.h"
 #include "command-line.h"
 #include "daemon.h"
@@ -41,7 +42,6 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
-#include "reconnect.h"
 #include "stream-ssl.h"
 #include "stream.h"
 #include "timeval.h"
@@ -66,35 +66,13 @@ static struct ovsdb_idl_txn *txn;
 /* The connection to the database. */
 static struct ovsdb_idl *idl;
 
-enum peer_state {
-    PEER_LISTENING,             /* Passive, waiting for the manager. */
-    PEER_BACKOFF,               /* Active, waiting to connect again. */
-    PEER_CONNECTING,            /* Active, connection in progress. */
-    PEER_CONNECTED,
-};
-
-static const char *
-peer_state_to_string(enum peer_state state)
-{
-    switch (state) {
-    case PEER_LISTENING: return "listening";
-    case PEER_BACKOFF: return "backoff";
-    case PEER_CONNECTING: return "connecting";
-    case PEER_CONNECTED: return "connected";
-    }
-    return "<invalid>";
-}
-
 /* One COLO pair attached to one notify socket. */
 struct notify_pair {
     char *name;                 /* COLO row name. */
     char *remote;               /* Notify socket, active or passive. */
 
     /* Connection to the manager. */
-    enum peer_state state;
-    struct pstream *pstream;    /* Passive only. */
-    struct reconnect *reconnect; /* Active only. */
-    struct stream *stream;      /* Connected or connecting peer. */
+    struct colo_link link;
     struct ofpbuf rxbuf;        /* Received bytes not yet decoded. */
     struct ofpbuf txbuf;        /* Bytes to send. */
     char *last_error;           /* Last connection or protocol error. */
@@ -113,7 +91,6 @@ struct notify_pair {
                                  * flight, 0 if none. */
 
     /* Counters, for colo-notify/show. */
-    unsigned long long int n_connects;
     unsigned long long int n_do_checkpoint;
     unsigned long long int n_checkpoint;
     unsigned long long int n_init;
@@ -150,17 +127,10 @@ peer_disconnect(struct notify_pair *p, int retval, char *error)
              : "waiting for the manager");
         set_error(p, error);
     }
-    stream_close(p->stream);
-    p->stream = NULL;
+    colo_link_disconnect(&p->link, retval);
     p->sent = 0;
     ofpbuf_clear(&p->rxbuf);
     ofpbuf_clear(&p->txbuf);
-    if (p->pstream) {
-        p->state = PEER_LISTENING;
-    } else {
-        reconnect_disconnected(p->reconnect, time_msec(), retval);
-        p->state = PEER_BACKOFF;
-    }
 }
 
 static void
@@ -179,8 +149,8 @@ peer_send(struct notify_pair *p, const char *message)
 static void
 peer_flush(struct notify_pair *p)
 {
-    while (p->state == PEER_CONNECTED && p->txbuf.size) {
-        int n = stream_send(p->stream, p->txbuf.data, p->txbuf.size);
+    while (colo_link_is_connected(&p->link) && p->txbuf.size) {
+        int n = stream_send(p->link.stream, p->txbuf.data, p->txbuf.size);
 
         if (n > 0) {
             ofpbuf_pull(&p->txbuf, n);
@@ -198,67 +168,32 @@ peer_flush(struct notify_pair *p)
     }
 }
 
-static void
-peer_connected(struct notify_pair *p, struct stream *stream)
-{
-    VLOG_INFO("%s: connected to manager %s", p->name,
-              stream_get_name(stream));
-    p->stream = stream;
-    p->state = PEER_CONNECTED;
-    p->n_connects++;
-}
-
 /* Accepts, connects and reconnects. */
 static void
 peer_run_connection(struct notify_pair *p)
 {
-    long long int now = time_msec();
+    char *detail;
+    int error;
 
-    if (p->pstream) {
-        struct stream *stream;
-
-        if (!pstream_accept(p->pstream, &stream)) {
-            if (p->stream) {
-                VLOG_WARN("%s: refused manager %s: already connected to %s",
-                          p->name, stream_get_name(stream),
-                          stream_get_name(p->stream));
-                stream_close(stream);
-            } else {
-                peer_connected(p, stream);
-            }
-        }
-        return;
+    switch (colo_link_run(&p->link, &detail, &error)) {
+    case COLO_LINK_NONE:
+        break;
+    case COLO_LINK_UP:
+        VLOG_INFO("%s: connected to manager %s", p->name,
+                  stream_get_name(p->link.stream));
+        break;
+    case COLO_LINK_REFUSED:
+        VLOG_WARN("%s: refused manager %s: already connected to %s",
+                  p->name, detail, stream_get_name(p->link.stream));
+        break;
+    case COLO_LINK_CONNECT_FAILED:
+        set_error(p, xasprintf("connecting failed (%s)",
+                               ovs_strerror(error)));
+        break;
+    default:
+        OVS_NOT_REACHED();
     }
-
-    if (reconnect_run(p->reconnect, now) == RECONNECT_CONNECT) {
-        int error = stream_open(p->remote, &p->stream, DSCP_DEFAULT);
-
-        if (error) {
-            reconnect_connect_failed(p->reconnect, now, error);
-            set_error(p, xasprintf("connecting failed (%s)",
-                                   ovs_strerror(error)));
-            return;
-        }
-        reconnect_connecting(p->reconnect, now);
-        p->state = PEER_CONNECTING;
-    }
-    if (p->state == PEER_CONNECTING) {
-        int error = stream_connect(p->stream);
-
-        if (!error) {
-            struct stream *stream = p->stream;
-
-            reconnect_connected(p->reconnect, now);
-            peer_connected(p, stream);
-        } else if (error != EAGAIN) {
-            stream_close(p->stream);
-            p->stream = NULL;
-            reconnect_connect_failed(p->reconnect, now, error);
-            set_error(p, xasprintf("connecting failed (%s)",
-                                   ovs_strerror(error)));
-            p->state = PEER_BACKOFF;
-        }
-    }
+    free(detail);
 }
 
 static void
@@ -284,7 +219,7 @@ handle_message(struct notify_pair *p, const char *message)
 static void
 peer_receive(struct notify_pair *p)
 {
-    while (p->state == PEER_CONNECTED) {
+    while (colo_link_is_connected(&p->link)) {
         char *message, *error;
         size_t consumed;
 
@@ -314,7 +249,7 @@ peer_receive(struct notify_pair *p)
             ofpbuf_shift(&p->rxbuf, -(int) ofpbuf_headroom(&p->rxbuf));
         }
         ofpbuf_prealloc_tailroom(&p->rxbuf, 4 + COLO_NOTIFY_MAX_LEN);
-        int n = stream_recv(p->stream, ofpbuf_tail(&p->rxbuf),
+        int n = stream_recv(p->link.stream, ofpbuf_tail(&p->rxbuf),
                             4 + COLO_NOTIFY_MAX_LEN - p->rxbuf.size);
         if (n > 0) {
             p->rxbuf.size += n;
@@ -344,7 +279,7 @@ peer_receive(struct notify_pair *p)
 static void
 peer_forward_request(struct notify_pair *p)
 {
-    if (p->state == PEER_CONNECTED && p->row_seen
+    if (colo_link_is_connected(&p->link) && p->row_seen
         && p->request > MAX(p->done, p->written) && p->sent != p->request) {
         VLOG_INFO("%s: checkpoint %"PRId64" requested: sending %s",
                   p->name, p->request, COLO_NOTIFY_DO_CHECKPOINT);
@@ -358,8 +293,7 @@ static void
 pair_run(struct notify_pair *p)
 {
     peer_run_connection(p);
-    if (p->state == PEER_CONNECTED) {
-        stream_run(p->stream);
+    if (colo_link_is_connected(&p->link)) {
         peer_receive(p);
         peer_forward_request(p);
         peer_flush(p);
@@ -369,20 +303,11 @@ pair_run(struct notify_pair *p)
 static void
 pair_wait(struct notify_pair *p)
 {
-    if (p->pstream) {
-        pstream_wait(p->pstream);
-    } else {
-        reconnect_wait(p->reconnect, time_msec());
-    }
-    if (p->stream) {
-        if (p->state == PEER_CONNECTING) {
-            stream_connect_wait(p->stream);
-        } else {
-            stream_run_wait(p->stream);
-            stream_recv_wait(p->stream);
-            if (p->txbuf.size) {
-                stream_send_wait(p->stream);
-            }
+    colo_link_wait(&p->link);
+    if (colo_link_is_connected(&p->link)) {
+        stream_recv_wait(p->link.stream);
+        if (p->txbuf.size) {
+            stream_send_wait(p->link.stream);
         }
     }
 }
@@ -392,29 +317,19 @@ pair_open(struct notify_pair *p)
 {
     ofpbuf_init(&p->rxbuf, 4 + COLO_NOTIFY_MAX_LEN);
     ofpbuf_init(&p->txbuf, 0);
-    if (!stream_verify_name(p->remote)) {
-        p->reconnect = reconnect_create(time_msec());
-        reconnect_set_name(p->reconnect, p->remote);
-        reconnect_set_probe_interval(p->reconnect, 0);
-        reconnect_set_backoff(p->reconnect, 100, 4000);
-        reconnect_enable(p->reconnect, time_msec());
-        p->state = PEER_BACKOFF;
-    } else if (!pstream_verify_name(p->remote)) {
-        int error = pstream_open(p->remote, &p->pstream, DSCP_DEFAULT);
-
-        if (error) {
-            ovs_fatal(error, "%s: could not listen on %s", p->name,
-                      p->remote);
-        }
-        p->state = PEER_LISTENING;
-        if (pstream_get_bound_port(p->pstream)) {
-            VLOG_INFO("%s: listening on %s, port %"PRIu16, p->name,
-                      p->remote,
-                      ntohs(pstream_get_bound_port(p->pstream)));
-        }
-    } else {
+    colo_link_init(&p->link);
+    if (!colo_link_remote_is_valid(p->remote)) {
         ovs_fatal(0, "%s: \"%s\" is not a notify socket (unix:, tcp:, ssl:, "
                   "punix:, ptcp: or pssl:)", p->name, p->remote);
+    }
+
+    int error = colo_link_open(&p->link, p->remote);
+    if (error) {
+        ovs_fatal(error, "%s: could not listen on %s", p->name, p->remote);
+    }
+    if (p->link.pstream && pstream_get_bound_port(p->link.pstream)) {
+        VLOG_INFO("%s: listening on %s, port %"PRIu16, p->name, p->remote,
+                  ntohs(pstream_get_bound_port(p->link.pstream)));
     }
 }
 
@@ -610,9 +525,7 @@ main(int argc, char *argv[])
     for (size_t i = 0; i < n_pairs; i++) {
         struct notify_pair *p = &pairs[i];
 
-        stream_close(p->stream);
-        pstream_close(p->pstream);
-        reconnect_destroy(p->reconnect);
+        colo_link_close(&p->link);
         ofpbuf_uninit(&p->rxbuf);
         ofpbuf_uninit(&p->txbuf);
         free(p->last_error);
@@ -639,9 +552,10 @@ notify_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         const struct notify_pair *p = &pairs[i];
 
         ds_put_format(&s, "%s: %s\n", p->name, p->remote);
-        ds_put_format(&s, "  manager: %s", peer_state_to_string(p->state));
-        if (p->state == PEER_CONNECTED) {
-            ds_put_format(&s, " (%s)", stream_get_name(p->stream));
+        ds_put_format(&s, "  manager: %s",
+                      colo_link_state_to_string(p->link.state));
+        if (colo_link_is_connected(&p->link)) {
+            ds_put_format(&s, " (%s)", stream_get_name(p->link.stream));
         }
         ds_put_char(&s, '\n');
         if (!p->row_seen) {
@@ -657,7 +571,8 @@ notify_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       : "none", p->acks_pending);
         ds_put_format(&s, "  connections=%llu do_checkpoint=%llu "
                       "checkpoint=%llu init=%llu unknown=%llu errors=%llu\n",
-                      p->n_connects, p->n_do_checkpoint, p->n_checkpoint,
+                      (unsigned long long int) p->link.n_connects,
+                      p->n_do_checkpoint, p->n_checkpoint,
                       p->n_init, p->n_unknown, p->n_errors);
         if (p->last_error) {
             ds_put_format(&s, "  last error: %s\n", p->last_error);

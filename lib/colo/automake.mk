@@ -11,6 +11,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-dp.h \
 	lib/colo/colo-frame.c \
 	lib/colo/colo-frame.h \
+	lib/colo/colo-link.c \
+	lib/colo/colo-link.h \
 	lib/colo/colo-notify.c \
 	lib/colo/colo-notify.h \
 	lib/colo/colo-packet.c \

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "colo/colo-frame.h"
+#include "colo/colo-link.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
 #include "netdev-provider.h"
@@ -30,7 +31,6 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
-#include "reconnect.h"
 #include "smap.h"
 #include "socket-util.h"
 #include "stream.h"
@@ -46,23 +46,6 @@ VLOG_DEFINE_THIS_MODULE(netdev_colo);
 
 /* Bytes read from the stream at a time. */
 #define RX_CHUNK 65536
-
-/* State of a channel, as shown in status:state. */
-enum chan_state {
-    CHAN_UNCONFIGURED,          /* No remote yet. */
-    CHAN_LISTENING,             /* Passive, waiting for the peer. */
-    CHAN_CONNECTING,            /* Active, connection in progress. */
-    CHAN_CONNECTED,             /* Exchanging packets. */
-    CHAN_BACKOFF,               /* Active, waiting before reconnecting. */
-};
-
-static const char *const chan_state_names[] = {
-    [CHAN_UNCONFIGURED] = "unconfigured",
-    [CHAN_LISTENING] = "listening",
-    [CHAN_CONNECTING] = "connecting",
-    [CHAN_CONNECTED] = "connected",
-    [CHAN_BACKOFF] = "backoff",
-};
 
 /* Protects 'colo_list'. */
 static struct ovs_mutex colo_list_mutex = OVS_MUTEX_INITIALIZER;
@@ -82,21 +65,12 @@ struct netdev_colo {
 
     /* Configuration. */
     char *remote OVS_GUARDED;           /* options:remote, or NULL. */
-    bool passive OVS_GUARDED;           /* 'remote' is ptcp:, pssl:... */
     bool vnet_hdr OVS_GUARDED;          /* options:vnet_hdr. */
     size_t tx_limit OVS_GUARDED;        /* options:tx-queue-bytes. */
 
-    /* Connection. */
-    struct pstream *pstream OVS_GUARDED;     /* Passive: listener. */
-    struct reconnect *reconnect OVS_GUARDED; /* Active: backoff. */
-    struct stream *stream OVS_GUARDED;       /* The peer, if any. */
-    enum chan_state state OVS_GUARDED;
-    long long int state_changed OVS_GUARDED; /* Wall clock, ms. */
-    uint64_t n_connects OVS_GUARDED;         /* Times CHAN_CONNECTED. */
-    long long int next_refusal OVS_GUARDED;  /* Passive and connected:
-                                              * when to look for another
-                                              * peer to refuse. */
-    char *last_error OVS_GUARDED;            /* Or NULL. */
+    /* Connection: its state is status:state. */
+    struct colo_link link OVS_GUARDED;
+    char *last_error OVS_GUARDED;       /* Or NULL. */
 
     /* Data. */
     struct ofpbuf rxbuf OVS_GUARDED;    /* Received, not yet decoded. */
@@ -129,8 +103,8 @@ netdev_colo_get_link(const struct netdev *netdev, bool *connected,
 
     struct netdev_colo *dev = netdev_colo_cast(netdev);
     ovs_mutex_lock(&dev->mutex);
-    *connected = dev->state == CHAN_CONNECTED;
-    *n_connects = dev->n_connects;
+    *connected = colo_link_is_connected(&dev->link);
+    *n_connects = dev->link.n_connects;
     ovs_mutex_unlock(&dev->mutex);
     return true;
 }
@@ -148,16 +122,13 @@ netdev_colo_cast(const struct netdev *netdev)
     return CONTAINER_OF(netdev, struct netdev_colo, up);
 }
 
+/* Tells the bridge that the status changed if the link's state is no
+ * longer 'old'. */
 static void
-set_state(struct netdev_colo *dev, enum chan_state state)
+link_changed(struct netdev_colo *dev, enum colo_link_state old)
     OVS_REQUIRES(dev->mutex)
 {
-    if (dev->state != state) {
-        dev->state = state;
-        dev->state_changed = time_wall_msec();
-        if (state == CHAN_CONNECTED) {
-            dev->n_connects++;
-        }
+    if (dev->link.state != old) {
         netdev_change_seq_changed(&dev->up);
     }
 }
@@ -187,28 +158,22 @@ disconnect(struct netdev_colo *dev, int error, char *msg)
         }
         set_error(dev, msg);
     }
-    stream_close(dev->stream);
-    dev->stream = NULL;
+    enum colo_link_state old = dev->link.state;
+    colo_link_disconnect(&dev->link, error);
     ofpbuf_clear(&dev->rxbuf);
     ofpbuf_clear(&dev->txbuf);
-    if (dev->passive) {
-        set_state(dev, CHAN_LISTENING);
-    } else if (dev->reconnect) {
-        reconnect_disconnected(dev->reconnect, time_msec(), error);
-        set_state(dev, CHAN_BACKOFF);
-    }
+    link_changed(dev, old);
 }
 
 /* Closes everything, before a new configuration or destruction. */
 static void
 channel_close(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
+    enum colo_link_state old = dev->link.state;
+
     disconnect(dev, EOF, NULL);
-    pstream_close(dev->pstream);
-    dev->pstream = NULL;
-    reconnect_destroy(dev->reconnect);
-    dev->reconnect = NULL;
-    set_state(dev, CHAN_UNCONFIGURED);
+    colo_link_close(&dev->link);
+    link_changed(dev, old);
 }
 
 /* Opens the listener or starts connecting, per 'dev->remote'.  Returns 0
@@ -216,21 +181,11 @@ channel_close(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 static int
 channel_open(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    if (dev->passive) {
-        int error = pstream_open(dev->remote, &dev->pstream, DSCP_DEFAULT);
-        if (error) {
-            return error;
-        }
-        set_state(dev, CHAN_LISTENING);
-    } else {
-        dev->reconnect = reconnect_create(time_msec());
-        reconnect_set_name(dev->reconnect, dev->remote);
-        reconnect_set_probe_interval(dev->reconnect, 0);
-        reconnect_set_backoff(dev->reconnect, 100, 4000);
-        reconnect_enable(dev->reconnect, time_msec());
-        set_state(dev, CHAN_BACKOFF);
-    }
-    return 0;
+    enum colo_link_state old = dev->link.state;
+    int error = colo_link_open(&dev->link, dev->remote);
+
+    link_changed(dev, old);
+    return error;
 }
 
 /* Moves the data of 'b' back to the start of its buffer, so that the
@@ -249,8 +204,9 @@ rewind_buffer(struct ofpbuf *b)
 static void
 flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    while (dev->stream && dev->state == CHAN_CONNECTED && dev->txbuf.size) {
-        int n = stream_send(dev->stream, dev->txbuf.data, dev->txbuf.size);
+    while (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+        int n = stream_send(dev->link.stream, dev->txbuf.data,
+                            dev->txbuf.size);
 
         if (n > 0) {
             ofpbuf_pull(&dev->txbuf, n);
@@ -265,93 +221,37 @@ flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     }
 }
 
-/* Passive: accepts a peer if there is none, refuses any other. */
-static void
-run_passive(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    struct stream *stream;
-
-    /* While connected, another peer is only looked for (and refused) once
-     * a second: accept() costs a socket allocation in the kernel even when
-     * nobody is waiting, which was several percent of ovs-vswitchd's time
-     * when it ran on every iteration of the main loop. */
-    if (!dev->pstream
-        || (dev->stream && time_msec() < dev->next_refusal)) {
-        return;
-    }
-    if (dev->stream) {
-        dev->next_refusal = time_msec() + 1000;
-    }
-    if (pstream_accept(dev->pstream, &stream)) {
-        return;
-    }
-    if (dev->stream) {
-        VLOG_WARN_RL(&rl, "%s: refused connection from %s: already "
-                     "connected to %s", netdev_get_name(&dev->up),
-                     stream_get_name(stream), stream_get_name(dev->stream));
-        stream_close(stream);
-        return;
-    }
-    VLOG_INFO("%s: connected to %s", netdev_get_name(&dev->up),
-              stream_get_name(stream));
-    dev->stream = stream;
-    set_state(dev, CHAN_CONNECTED);
-}
-
-/* Active: connects and reconnects with backoff. */
-static void
-run_active(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
-{
-    long long int now = time_msec();
-
-    if (!dev->reconnect) {
-        return;
-    }
-    if (reconnect_run(dev->reconnect, now) == RECONNECT_CONNECT) {
-        int error = stream_open(dev->remote, &dev->stream, DSCP_DEFAULT);
-
-        if (error) {
-            reconnect_connect_failed(dev->reconnect, now, error);
-            set_error(dev, xasprintf("connecting to %s failed (%s)",
-                                     dev->remote, ovs_strerror(error)));
-            set_state(dev, CHAN_BACKOFF);
-            return;
-        }
-        reconnect_connecting(dev->reconnect, now);
-        set_state(dev, CHAN_CONNECTING);
-    }
-    if (dev->state == CHAN_CONNECTING) {
-        int error = stream_connect(dev->stream);
-
-        if (!error) {
-            reconnect_connected(dev->reconnect, now);
-            VLOG_INFO("%s: connected to %s", netdev_get_name(&dev->up),
-                      dev->remote);
-            set_state(dev, CHAN_CONNECTED);
-        } else if (error != EAGAIN) {
-            stream_close(dev->stream);
-            dev->stream = NULL;
-            reconnect_connect_failed(dev->reconnect, now, error);
-            set_error(dev, xasprintf("connecting to %s failed (%s)",
-                                     dev->remote, ovs_strerror(error)));
-            set_state(dev, CHAN_BACKOFF);
-        }
-    }
-}
-
 static void
 netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    if (dev->passive) {
-        run_passive(dev);
-    } else {
-        run_active(dev);
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    enum colo_link_state old = dev->link.state;
+    const char *name = netdev_get_name(&dev->up);
+    char *detail;
+    int error;
+
+    switch (colo_link_run(&dev->link, &detail, &error)) {
+    case COLO_LINK_NONE:
+        break;
+    case COLO_LINK_UP:
+        VLOG_INFO("%s: connected to %s", name,
+                  stream_get_name(dev->link.stream));
+        break;
+    case COLO_LINK_REFUSED:
+        VLOG_WARN_RL(&rl, "%s: refused connection from %s: already "
+                     "connected to %s", name, detail,
+                     stream_get_name(dev->link.stream));
+        break;
+    case COLO_LINK_CONNECT_FAILED:
+        set_error(dev, xasprintf("connecting to %s failed (%s)",
+                                 dev->remote, ovs_strerror(error)));
+        break;
+    default:
+        OVS_NOT_REACHED();
     }
-    if (dev->stream && dev->state == CHAN_CONNECTED) {
-        stream_run(dev->stream);
-        flush_tx(dev);
-    }
+    free(detail);
+    flush_tx(dev);
+    link_changed(dev, old);
 }
 
 static void
@@ -376,25 +276,9 @@ netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
     ovs_mutex_lock(&colo_list_mutex);
     LIST_FOR_EACH (dev, list_node, &colo_list) {
         ovs_mutex_lock(&dev->mutex);
-        if (dev->pstream) {
-            if (dev->stream) {
-                poll_timer_wait_until(dev->next_refusal);
-            } else {
-                pstream_wait(dev->pstream);
-            }
-        }
-        if (dev->reconnect) {
-            reconnect_wait(dev->reconnect, time_msec());
-        }
-        if (dev->stream) {
-            if (dev->state == CHAN_CONNECTING) {
-                stream_connect_wait(dev->stream);
-            } else {
-                stream_run_wait(dev->stream);
-                if (dev->txbuf.size) {
-                    stream_send_wait(dev->stream);
-                }
-            }
+        colo_link_wait(&dev->link);
+        if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+            stream_send_wait(dev->link.stream);
         }
         ovs_mutex_unlock(&dev->mutex);
     }
@@ -416,8 +300,7 @@ netdev_colo_construct(struct netdev *netdev)
     ovs_mutex_init(&dev->mutex);
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = TX_QUEUE_DEFAULT;
-    dev->state = CHAN_UNCONFIGURED;
-    dev->state_changed = time_wall_msec();
+    colo_link_init(&dev->link);
     ofpbuf_init(&dev->rxbuf, 0);
     ofpbuf_init(&dev->txbuf, 0);
     eth_addr_random(&dev->mac);
@@ -458,8 +341,8 @@ netdev_colo_dealloc(struct netdev *netdev)
 /* Parses 'args' into the remote, vnet header flag and queue limit.  Returns
  * NULL or a malloc'd error that names the option. */
 static char *
-parse_config(const struct smap *args, char **remotep, bool *passivep,
-             bool *vnet_hdrp, size_t *tx_limitp)
+parse_config(const struct smap *args, char **remotep, bool *vnet_hdrp,
+             size_t *tx_limitp)
 {
     const struct smap_node *node;
 
@@ -492,11 +375,7 @@ parse_config(const struct smap *args, char **remotep, bool *passivep,
     if (!*remotep) {
         return xstrdup("options:remote: required");
     }
-    if (!pstream_verify_name(*remotep)) {
-        *passivep = true;
-    } else if (!stream_verify_name(*remotep)) {
-        *passivep = false;
-    } else {
+    if (!colo_link_remote_is_valid(*remotep)) {
         return xasprintf("options:remote: \"%s\" is not tcp:, ssl:, unix:, "
                          "ptcp:, pssl: or punix:", *remotep);
     }
@@ -546,9 +425,9 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
 {
     struct netdev_colo *dev = netdev_colo_cast(netdev);
     char *remote;
-    bool passive = false, vnet_hdr;
+    bool vnet_hdr;
     size_t tx_limit;
-    char *error = parse_config(args, &remote, &passive, &vnet_hdr,
+    char *error = parse_config(args, &remote, &vnet_hdr,
                                &tx_limit);
     int retval = 0;
 
@@ -565,7 +444,6 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
         channel_close(dev);
         free(dev->remote);
         dev->remote = xstrdup(remote);
-        dev->passive = passive;
         dev->vnet_hdr = vnet_hdr;
         set_error(dev, NULL);
         retval = channel_open(dev);
@@ -613,16 +491,16 @@ netdev_colo_get_status(const struct netdev *netdev, struct smap *status)
     struct netdev_colo *dev = netdev_colo_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    smap_add(status, "state", chan_state_names[dev->state]);
-    if (dev->stream && dev->state == CHAN_CONNECTED) {
-        smap_add(status, "peer", stream_get_name(dev->stream));
+    smap_add(status, "state", colo_link_state_to_string(dev->link.state));
+    if (colo_link_is_connected(&dev->link)) {
+        smap_add(status, "peer", stream_get_name(dev->link.stream));
     }
     smap_add_nocopy(status, xstrdup("last_change"),
                     xastrftime_msec("%Y-%m-%dT%H:%M:%S.###Z",
-                                    dev->state_changed, true));
-    if (dev->pstream && pstream_get_bound_port(dev->pstream)) {
+                                    dev->link.state_changed, true));
+    if (dev->link.pstream && pstream_get_bound_port(dev->link.pstream)) {
         smap_add_format(status, "bound_port", "%"PRIu16,
-                        ntohs(pstream_get_bound_port(dev->pstream)));
+                        ntohs(pstream_get_bound_port(dev->link.pstream)));
     }
     if (dev->last_error) {
         smap_add(status, "last_error", dev->last_error);
@@ -648,7 +526,7 @@ netdev_colo_send(struct netdev *netdev, int qid OVS_UNUSED,
         size_t framed = size + 8 + (dev->vnet_hdr
                                     ? COLO_FRAME_VNET_HDR_LEN : 0);
 
-        if (dev->state != CHAN_CONNECTED
+        if (!colo_link_is_connected(&dev->link)
             || dev->txbuf.size + framed > dev->tx_limit
             || size > COLO_FRAME_MAX_LEN - COLO_FRAME_VNET_HDR_LEN) {
             dev->stats.tx_dropped++;
@@ -672,8 +550,8 @@ netdev_colo_send_wait(struct netdev *netdev, int qid OVS_UNUSED)
     struct netdev_colo *dev = netdev_colo_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    if (dev->stream && dev->txbuf.size) {
-        stream_send_wait(dev->stream);
+    if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+        stream_send_wait(dev->link.stream);
     }
     ovs_mutex_unlock(&dev->mutex);
 }
@@ -723,7 +601,8 @@ read_stream(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     rewind_buffer(&dev->rxbuf);
     ofpbuf_prealloc_tailroom(&dev->rxbuf, RX_CHUNK);
 
-    int n = stream_recv(dev->stream, ofpbuf_tail(&dev->rxbuf), RX_CHUNK);
+    int n = stream_recv(dev->link.stream, ofpbuf_tail(&dev->rxbuf),
+                        RX_CHUNK);
     if (n > 0) {
         dev->rxbuf.size += n;
         return true;
@@ -783,7 +662,7 @@ netdev_colo_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
          * the main loop in time, so do it here, on every poll. */
         flush_tx(dev);
     }
-    if (dev->stream && dev->state == CHAN_CONNECTED
+    if (colo_link_is_connected(&dev->link)
         && decode_frames(dev, batch) && dp_packet_batch_is_empty(batch)
         && read_stream(dev)) {
         decode_frames(dev, batch);
@@ -802,7 +681,7 @@ netdev_colo_rxq_wait(struct netdev_rxq *rxq)
     struct netdev_colo *dev = netdev_colo_cast(rxq->netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    if (dev->stream && dev->state == CHAN_CONNECTED) {
+    if (colo_link_is_connected(&dev->link)) {
         struct colo_frame frame;
         char *error;
 
@@ -811,7 +690,7 @@ netdev_colo_rxq_wait(struct netdev_rxq *rxq)
             != COLO_FRAME_NEED_MORE) {
             poll_immediate_wake();
         } else {
-            stream_recv_wait(dev->stream);
+            stream_recv_wait(dev->link.stream);
         }
         free(error);
     }
