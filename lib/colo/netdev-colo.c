@@ -63,8 +63,7 @@ struct netdev_colo {
     /* Protects all members below. */
     struct ovs_mutex mutex OVS_ACQ_AFTER(colo_list_mutex);
 
-    /* Configuration. */
-    char *remote OVS_GUARDED;           /* options:remote, or NULL. */
+    /* Configuration (options:remote is 'link.remote'). */
     bool vnet_hdr OVS_GUARDED;          /* options:vnet_hdr. */
     size_t tx_limit OVS_GUARDED;        /* options:tx-queue-bytes. */
 
@@ -176,13 +175,14 @@ channel_close(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     link_changed(dev, old);
 }
 
-/* Opens the listener or starts connecting, per 'dev->remote'.  Returns 0
- * or an errno value. */
+/* Opens the listener or starts connecting to 'remote'.  Returns 0 or an
+ * errno value. */
 static int
-channel_open(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+channel_open(struct netdev_colo *dev, const char *remote)
+    OVS_REQUIRES(dev->mutex)
 {
     enum colo_link_state old = dev->link.state;
-    int error = colo_link_open(&dev->link, dev->remote);
+    int error = colo_link_open(&dev->link, remote);
 
     link_changed(dev, old);
     return error;
@@ -244,7 +244,7 @@ netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
         break;
     case COLO_LINK_CONNECT_FAILED:
         set_error(dev, xasprintf("connecting to %s failed (%s)",
-                                 dev->remote, ovs_strerror(error)));
+                                 dev->link.remote, ovs_strerror(error)));
         break;
     default:
         OVS_NOT_REACHED();
@@ -324,7 +324,6 @@ netdev_colo_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     channel_close(dev);
-    free(dev->remote);
     free(dev->last_error);
     ofpbuf_uninit(&dev->rxbuf);
     ofpbuf_uninit(&dev->txbuf);
@@ -439,20 +438,16 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
 
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = tx_limit;
-    if (!dev->remote || strcmp(dev->remote, remote)
+    if (!dev->link.remote || strcmp(dev->link.remote, remote)
         || dev->vnet_hdr != vnet_hdr) {
         channel_close(dev);
-        free(dev->remote);
-        dev->remote = xstrdup(remote);
         dev->vnet_hdr = vnet_hdr;
         set_error(dev, NULL);
-        retval = channel_open(dev);
+        retval = channel_open(dev, remote);
         if (retval) {
             VLOG_ERR_BUF(errp, "%s: options:remote: %s: %s",
                          netdev_get_name(netdev), remote,
                          ovs_strerror(retval));
-            free(dev->remote);
-            dev->remote = NULL;
         } else if (remote_is_plaintext_network(remote)) {
             /* Once per configuration of the remote. */
             VLOG_WARN("%s: options:remote=%s: the COLO channel carries "
@@ -472,8 +467,8 @@ netdev_colo_get_config(const struct netdev *netdev, struct smap *args)
     struct netdev_colo *dev = netdev_colo_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    if (dev->remote) {
-        smap_add(args, "remote", dev->remote);
+    if (dev->link.remote) {
+        smap_add(args, "remote", dev->link.remote);
     }
     if (dev->vnet_hdr) {
         smap_add(args, "vnet_hdr", "true");
