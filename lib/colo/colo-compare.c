@@ -652,9 +652,10 @@ tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
  * exponentially: a bulk transfer crawls.  With it, the client acknowledges
  * around the gap and the PVM retransmits at once, as it would for a loss
  * in the network.  Every byte released is still a byte compared
- * identical, and primary packets still leave in the order they came.  One
- * range ahead at a time, extended as bytes come; a FIN and segments
- * without payload are never released ahead.  (A gap on the secondary side
+ * identical, and primary packets still leave in the order they came: only
+ * those at the head of the connection's queue go, up to the first one that
+ * must wait.  One range ahead at a time, extended as bytes come; a FIN is
+ * never released ahead.  (A gap on the secondary side
  * waits for the SVM's retransmission: releasing around it would reorder
  * the PVM's output.)  Returns false on a divergence. */
 static bool
@@ -699,14 +700,20 @@ tcp_compare_ahead(struct colo_compare *cmp, struct colo_conn *conn)
     }
     conn->ahead_end = seq;
 
+    /* Release from the head of the queue, in arrival order, up to the
+     * first packet that must wait: one with bytes outside the range, or a
+     * FIN.  A segment without payload inside the range goes too: the PVM
+     * sent it after the bytes before it. */
     struct colo_held *h;
     LIST_FOR_EACH_SAFE (h, conn_node, &conn->queue[COLO_PRIMARY]) {
-        if (h->cmp_size && !(h->tcp_flags & TCP_FIN)
-            && INT_MOD_LEQ(conn->ahead_start, h->seq)
-            && INT_MOD_LEQ(held_end(h), conn->ahead_end)) {
-            cmp->stats.released_ahead++;
-            release_primary(cmp, h, &cmp->stats.identical);
+        if ((h->tcp_flags & TCP_FIN)
+            || !INT_MOD_LEQ(conn->ahead_start, h->seq)
+            || !INT_MOD_LEQ(held_end(h), conn->ahead_end)) {
+            break;
         }
+        cmp->stats.released_ahead++;
+        release_primary(cmp, h, (h->cmp_size ? &cmp->stats.identical
+                                 : &cmp->stats.passed));
     }
     LIST_FOR_EACH_SAFE (h, conn_node, &conn->queue[COLO_SECONDARY]) {
         if (INT_MOD_LEQ(conn->ahead_start, h->seq)
