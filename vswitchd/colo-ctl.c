@@ -24,6 +24,7 @@
 #include "colo/colo-dp.h"
 #include "colo/colo-stats.h"
 #include "colo/netdev-colo.h"
+#include "netdev.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/ofproto-dpif-rid.h"
 #include "openvswitch/dynamic-string.h"
@@ -45,6 +46,10 @@ VLOG_DEFINE_THIS_MODULE(colo_ctl);
 
 /* How often, in milliseconds, changed statistics are written to OVSDB. */
 #define COLO_STATS_INTERVAL 1000
+
+/* How long, in milliseconds, a graceful exit waits at most for the packets
+ * that COLO pairs release to leave. */
+#define COLO_CTL_EXIT_DRAIN 5000
 
 /* A COLO pair: one row of the COLO table, validated. */
 struct colo_ctl_pair {
@@ -661,17 +666,48 @@ colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
     seq_wait(colo_dp_seq(), colo_dp_seqno);
 }
 
+/* Runs every datapath once, which delivers what COLO pairs let go. */
+static void
+colo_ctl_run_datapaths(void)
+{
+    struct sset types;
+    const char *type;
+
+    sset_init(&types);
+    ofproto_enumerate_types(&types);
+    SSET_FOR_EACH (type, &types) {
+        ofproto_type_run(type);
+    }
+    sset_destroy(&types);
+}
+
+static void
+colo_ctl_wait_datapaths(void)
+{
+    struct sset types;
+    const char *type;
+
+    sset_init(&types);
+    ofproto_enumerate_types(&types);
+    SSET_FOR_EACH (type, &types) {
+        ofproto_type_wait(type);
+    }
+    sset_destroy(&types);
+}
+
 /* Called first on exit, while the bridges and datapaths still exist: ends
  * every pair, which hands every packet its comparator or rewriter holds to
- * the datapath, then runs the datapaths once so that those packets go on
- * through the pipeline (to the client, for a primary).  A graceful exit or
- * restart so loses no PVM output; the pair comes back from the database
- * when ovs-vswitchd starts again. */
+ * the datapath, then runs the datapaths and the colo ports until those
+ * packets have gone on through the pipeline (to the client, for a primary)
+ * and out of the colo ports' send queues, for COLO_CTL_EXIT_DRAIN ms at
+ * most.  A graceful exit or restart so loses no PVM output; what is still
+ * undelivered at the deadline is counted in the log.  The pair comes back
+ * from the database when ovs-vswitchd starts again. */
 void
 colo_ctl_exit(void)
 {
+    long long int deadline = time_msec() + COLO_CTL_EXIT_DRAIN;
     struct colo_ctl_pair *pair;
-    size_t released = 0;
 
     HMAP_FOR_EACH_SAFE (pair, node, &all_pairs) {
         struct colo_dp_pair_stats stats;
@@ -682,19 +718,32 @@ colo_ctl_exit(void)
             VLOG_INFO("COLO pair %s: releasing %"PRIu64" held packets on "
                       "exit", pair->name, held);
         }
-        released += held;
         colo_ctl_pair_destroy(pair);
     }
-    if (released) {
-        struct sset types;
-        const char *type;
 
-        sset_init(&types);
-        ofproto_enumerate_types(&types);
-        SSET_FOR_EACH (type, &types) {
-            ofproto_type_run(type);
+    for (;;) {
+        netdev_run();
+        colo_ctl_run_datapaths();
+        if (!colo_dp_count_released() || time_msec() >= deadline) {
+            break;
         }
-        sset_destroy(&types);
+        netdev_wait();
+        colo_ctl_wait_datapaths();
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+
+    size_t undelivered = colo_dp_count_released();
+    if (undelivered) {
+        VLOG_WARN("%"PRIuSIZE" packets released by COLO pairs could not be "
+                  "delivered within %d ms of the exit: lost", undelivered,
+                  COLO_CTL_EXIT_DRAIN);
+    }
+    size_t unsent = netdev_colo_drain(deadline);
+    if (unsent) {
+        VLOG_WARN("%"PRIuSIZE" packets queued on colo ports could not be "
+                  "sent within %d ms of the exit: lost", unsent,
+                  COLO_CTL_EXIT_DRAIN);
     }
 }
 

@@ -21,17 +21,20 @@
 #include <limits.h>
 #include <string.h>
 
+#include "cmap.h"
 #include "colo/colo-compare.h"
 #include "colo/colo-odp.h"
 #include "colo/netdev-colo.h"
 #include "coverage.h"
 #include "dp-packet.h"
+#include "hash.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/thread.h"
 #include "openvswitch/vlog.h"
+#include "ovs-rcu.h"
 #include "seq.h"
 #include "smap.h"
 #include "timeval.h"
@@ -41,53 +44,102 @@ VLOG_DEFINE_THIS_MODULE(colo_dp);
 
 COVERAGE_DEFINE(colo_dp_unknown_pair);
 COVERAGE_DEFINE(colo_dp_bad_action);
+COVERAGE_DEFINE(colo_dp_release_paused);
 
-/* Packets a pair let go, to be recirculated with the recirc_id each one
- * carried when it was let go. */
-struct colo_released {
-    struct dp_packet **pkts;
-    uint32_t *recirc_ids;
-    const void **dps;           /* Datapath of each packet. */
-    size_t n, allocated;
+/* A packet a pair let go, waiting in its release queue. */
+struct colo_release {
+    struct dp_packet *pkt;
+    const void *dp;             /* Datapath it came from. */
+    uint32_t recirc_id;         /* Where it continues (0: dropped). */
+    unsigned int depth;         /* Recirculation depth it was let go at. */
+    long long int queued;       /* When it was let go, in ms. */
 };
+
+/* A pair's release queue: a ring of 'size' entries (a power of 2, or 0)
+ * holding 'n' from 'head' on. */
+struct colo_release_queue {
+    struct colo_release *ring;
+    size_t head, n, size;
+};
+
+static void
+rq_push(struct colo_release_queue *q, const struct colo_release *r)
+{
+    if (q->n == q->size) {
+        size_t size = q->size ? 2 * q->size : 64;
+        struct colo_release *ring = xmalloc(size * sizeof *ring);
+
+        for (size_t i = 0; i < q->n; i++) {
+            ring[i] = q->ring[(q->head + i) & (q->size - 1)];
+        }
+        free(q->ring);
+        q->ring = ring;
+        q->head = 0;
+        q->size = size;
+    }
+    q->ring[(q->head + q->n++) & (q->size - 1)] = *r;
+}
+
+static struct colo_release *
+rq_front(const struct colo_release_queue *q)
+{
+    return q->n ? &q->ring[q->head] : NULL;
+}
+
+static void
+rq_pop(struct colo_release_queue *q)
+{
+    q->head = (q->head + 1) & (q->size - 1);
+    q->n--;
+}
 
 struct colo_dp_pair {
-    struct hmap_node node;      /* In 'all_pairs', by hash of 'name'. */
+    /* In 'pairs' (by hash of 'name') and 'pair_list'; immutable. */
+    struct cmap_node cmap_node;
+    struct ovs_list list_node OVS_GUARDED_BY(colo_dp_list_mutex);
     char *name;
 
-    enum colo_mode mode;
-    struct colo_options options;
-    char *channel_name;         /* Channel interface, or NULL. */
-    struct netdev *channel;     /* Its netdev, once it exists, or NULL. */
+    /* Guards everything below. */
+    struct ovs_mutex mutex;
 
-    struct colo_compare *cmp;   /* In primary mode. */
-    struct colo_rewriter *rw;   /* In secondary and failover modes. */
-    struct netdev *svm_port;    /* Where the SVM's output came in, learned
-                                 * in secondary mode, or NULL. */
-    const void *dp;             /* Datapath of the last action, or NULL. */
+    bool removed OVS_GUARDED;   /* colo_dp_pair_destroy() was called: the
+                                 * pair goes once its queue is delivered. */
+    enum colo_mode mode OVS_GUARDED;
+    struct colo_options options OVS_GUARDED;
+    char *channel_name OVS_GUARDED; /* Channel interface, or NULL. */
+    struct netdev *channel OVS_GUARDED; /* Its netdev, once it exists. */
+
+    struct colo_compare *cmp OVS_GUARDED;   /* In primary mode. */
+    struct colo_rewriter *rw OVS_GUARDED;   /* In secondary and failover. */
+    struct netdev *svm_port OVS_GUARDED;    /* Where the SVM's output came
+                                             * in (secondary mode), or NULL. */
+    const void *dp OVS_GUARDED; /* Datapath of the last action, or NULL. */
 
     /* Channel state and degraded mode (primary). */
-    bool linked;                /* Channel connected at the last look. */
-    uint64_t n_connects;        /* Its connection count then. */
-    bool degraded;              /* Comparison suspended. */
-    bool missed;                /* The peer missed traffic while degraded:
+    bool linked OVS_GUARDED;    /* Channel connected at the last look. */
+    uint64_t n_connects OVS_GUARDED; /* Its connection count then. */
+    bool degraded OVS_GUARDED;  /* Comparison suspended. */
+    bool missed OVS_GUARDED;    /* The peer missed traffic while degraded:
                                  * a checkpoint must resynchronize it. */
 
-    struct colo_dp_stats stats;
+    /* Release queue (see "Order" in colo-dp.h). */
+    struct colo_release_queue queue OVS_GUARDED;
+    bool delivering OVS_GUARDED;    /* A thread is delivering 'queue'. */
+    unsigned int depth OVS_GUARDED; /* Depth for packets let go now. */
+    bool paused OVS_GUARDED;        /* Delivery waits for a congested port. */
+
+    struct colo_dp_stats stats OVS_GUARDED;
 };
 
-static struct ovs_mutex colo_dp_mutex = OVS_MUTEX_INITIALIZER;
+/* Guards 'pair_list' and changes to 'pairs'. */
+static struct ovs_mutex colo_dp_list_mutex = OVS_MUTEX_INITIALIZER;
 
-static struct hmap all_pairs OVS_GUARDED_BY(colo_dp_mutex)
-    = HMAP_INITIALIZER(&all_pairs);
+/* Every pair, removed ones included until their queue is delivered. */
+static struct ovs_list pair_list OVS_GUARDED_BY(colo_dp_list_mutex)
+    = OVS_LIST_INITIALIZER(&pair_list);
 
-/* Packets let go outside of colo_dp_execute(), waiting for their datapath's
- * colo_dp_flush_released(). */
-static struct colo_released pending OVS_GUARDED_BY(colo_dp_mutex);
-
-/* Where the engines' release callbacks put packets: the list of the
- * colo_dp_execute() in progress, or 'pending'. */
-static struct colo_released *sink OVS_GUARDED_BY(colo_dp_mutex);
+/* Every pair, by name, for the datapath threads (RCU). */
+static struct cmap pairs = CMAP_INITIALIZER;
 
 /* Changes when a pair raises a checkpoint request or changes state, to
  * wake up the control side. */
@@ -123,75 +175,20 @@ take_recirc_ref(uint32_t recirc_id)
             ? recirc_id : 0);
 }
 
-static void
-released_add(struct colo_released *r, struct dp_packet *pkt, const void *dp)
-{
-    if (r->n >= r->allocated) {
-        size_t allocated = r->allocated;
-
-        r->pkts = x2nrealloc(r->pkts, &allocated, sizeof *r->pkts);
-        r->recirc_ids = xrealloc(r->recirc_ids,
-                                 allocated * sizeof *r->recirc_ids);
-        r->dps = xrealloc(r->dps, allocated * sizeof *r->dps);
-        r->allocated = allocated;
-    }
-    r->pkts[r->n] = pkt;
-    r->recirc_ids[r->n] = pkt->md.recirc_id;
-    r->dps[r->n] = dp;
-    r->n++;
-}
-
-static void
-released_destroy(struct colo_released *r)
-{
-    free(r->pkts);
-    free(r->recirc_ids);
-    free(r->dps);
-}
-
-/* Recirculates the packets in 'r' (in batches, in order) through 'recirc',
- * drops those without recirc_id, then drops the references on the ids.
- * Called without the mutex. */
-static void
-released_deliver(struct colo_released *r, colo_dp_recirc_func *recirc,
-                 void *aux)
-{
-    struct dp_packet_batch batch;
-
-    dp_packet_batch_init(&batch);
-    for (size_t i = 0; i < r->n; i++) {
-        struct dp_packet *pkt = r->pkts[i];
-
-        if (!r->recirc_ids[i]) {
-            dp_packet_delete(pkt);
-            continue;
-        }
-        pkt->md.recirc_id = r->recirc_ids[i];
-        if (dp_packet_batch_is_full(&batch)) {
-            recirc(&batch, aux);
-            dp_packet_batch_init(&batch);
-        }
-        dp_packet_batch_add(&batch, pkt);
-    }
-    if (!dp_packet_batch_is_empty(&batch)) {
-        recirc(&batch, aux);
-    }
-    if (recirc_unref) {
-        for (size_t i = 0; i < r->n; i++) {
-            if (r->recirc_ids[i]) {
-                recirc_unref(r->recirc_ids[i]);
-            }
-        }
-    }
-    r->n = 0;
-}
-
-/* A pair lets 'pkt' go. */
+/* A pair lets 'pkt' go: it joins the pair's release queue. */
 static void
 release_packet(struct colo_dp_pair *pair, struct dp_packet *pkt)
-    OVS_REQUIRES(colo_dp_mutex)
+    OVS_REQUIRES(pair->mutex)
 {
-    released_add(sink ? sink : &pending, pkt, pair->dp);
+    struct colo_release r = {
+        .pkt = pkt,
+        .dp = pair->dp,
+        .recirc_id = pkt->md.recirc_id,
+        .depth = pair->depth,
+        .queued = time_msec(),
+    };
+
+    rq_push(&pair->queue, &r);
 }
 
 static void
@@ -214,12 +211,153 @@ rewrite_release_cb(struct dp_packet *pkt,
     release_packet(pair_, pkt);
 }
 
+/* Recirculates 'batch', whose packets were let go at 'depth', then drops
+ * the references their recirculation ids held. */
+static void
+recirc_batch(struct dp_packet_batch *batch, unsigned int depth,
+             uint32_t *ids, size_t n_ids, const struct colo_dp_recirc *rc)
+{
+    if (!dp_packet_batch_is_empty(batch)) {
+        rc->recirc(batch, depth, rc->aux);
+        dp_packet_batch_init(batch);
+    }
+    if (recirc_unref) {
+        for (size_t i = 0; i < n_ids; i++) {
+            recirc_unref(ids[i]);
+        }
+    }
+}
+
+/* Returns true if the head of 'pair''s queue may be delivered now by a
+ * thread of datapath 'dp'; if it must wait for a congested port, notes it
+ * in 'pair->paused'. */
+static bool
+pair_may_deliver(struct colo_dp_pair *pair, const void *dp)
+    OVS_REQUIRES(pair->mutex)
+{
+    const struct colo_release *r = rq_front(&pair->queue);
+
+    if (!r || r->dp != dp) {
+        return false;
+    }
+    if (netdev_colo_tx_congested()) {
+        if (time_msec() - r->queued < COLO_DP_RELEASE_MAX_WAIT) {
+            if (!pair->paused) {
+                pair->paused = true;
+                pair->stats.release_paused++;
+                COVERAGE_INC(colo_dp_release_paused);
+            }
+            return false;
+        }
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        pair->stats.release_overrun++;
+        VLOG_WARN_RL(&rl, "COLO pair %s: an output port has been congested "
+                     "for %d ms: released packets go on regardless (the "
+                     "port counts those it drops in tx_dropped)",
+                     pair->name, COLO_DP_RELEASE_MAX_WAIT);
+    }
+    pair->paused = false;
+    return true;
+}
+
+/* Delivers 'pair''s release queue, from its head, in 'dp''s thread whose
+ * context is in 'rc', for as long as it may, in bursts that fit an output
+ * port, flushes the thread's output ports, then stops delivering
+ * ('pair->delivering' is false on return).  The caller made itself the
+ * deliverer ('pair->delivering' true) and holds no lock.  Gives up after a
+ * few bursts, so that one thread cannot be kept delivering for others
+ * forever; whoever appends next, or the main thread, goes on. */
+static void
+pair_deliver(struct colo_dp_pair *pair, const void *dp,
+             const struct colo_dp_recirc *rc)
+    OVS_EXCLUDED(pair->mutex)
+{
+    uint32_t ids[NETDEV_MAX_BURST];
+    struct dp_packet_batch batch;
+    bool unflushed = false;
+    int bursts = 0;
+
+    dp_packet_batch_init(&batch);
+    for (;;) {
+        size_t max_bytes = netdev_colo_burst_bytes();
+        unsigned int depth = 0;
+        size_t n_ids = 0;
+        size_t bytes = 0;
+
+        ovs_mutex_lock(&pair->mutex);
+        bool more = bursts < 64 && pair_may_deliver(pair, dp);
+        if (!more && !unflushed) {
+            pair->delivering = false;
+            ovs_mutex_unlock(&pair->mutex);
+            return;
+        }
+        if (more) {
+            depth = rq_front(&pair->queue)->depth;
+            for (struct colo_release *r = rq_front(&pair->queue);
+                 r && r->dp == dp && r->depth == depth
+                 && !dp_packet_batch_is_full(&batch);
+                 r = rq_front(&pair->queue)) {
+                size_t size = dp_packet_size(r->pkt);
+
+                if (bytes && bytes + size > max_bytes) {
+                    break;
+                }
+                bytes += size;
+                if (r->recirc_id) {
+                    r->pkt->md.recirc_id = r->recirc_id;
+                    ids[n_ids++] = r->recirc_id;
+                    dp_packet_batch_add(&batch, r->pkt);
+                } else {
+                    dp_packet_delete(r->pkt);
+                }
+                rq_pop(&pair->queue);
+            }
+        }
+        ovs_mutex_unlock(&pair->mutex);
+
+        if (more) {
+            recirc_batch(&batch, depth, ids, n_ids, rc);
+            unflushed = true;
+            bursts++;
+        } else {
+            /* Before another thread may deliver: what this one queued on
+             * its output ports must leave first. */
+            if (rc->flush) {
+                rc->flush(rc->aux);
+            }
+            unflushed = false;
+        }
+    }
+}
+
+/* If 'pair' has packets to deliver in datapath 'dp' and no thread
+ * delivers them, delivers them in this thread. */
+static void
+pair_try_deliver(struct colo_dp_pair *pair, const void *dp,
+                 const struct colo_dp_recirc *rc)
+    OVS_EXCLUDED(pair->mutex)
+{
+    bool deliver;
+
+    ovs_mutex_lock(&pair->mutex);
+    deliver = (!pair->delivering && pair->queue.n
+               && rq_front(&pair->queue)->dp == dp);
+    if (deliver) {
+        pair->delivering = true;
+    }
+    ovs_mutex_unlock(&pair->mutex);
+    if (deliver) {
+        pair_deliver(pair, dp, rc);
+    }
+}
+
 static struct colo_dp_pair *
-pair_find(const char *name) OVS_REQUIRES(colo_dp_mutex)
+pair_find(const char *name)
 {
     struct colo_dp_pair *pair;
 
-    HMAP_FOR_EACH_WITH_HASH (pair, node, hash_string(name, 0), &all_pairs) {
+    CMAP_FOR_EACH_WITH_HASH (pair, cmap_node, hash_string(name, 0),
+                             &pairs) {
         if (!strcmp(pair->name, name)) {
             return pair;
         }
@@ -230,7 +368,7 @@ pair_find(const char *name) OVS_REQUIRES(colo_dp_mutex)
 /* Makes 'pair->channel' the netdev named 'pair->channel_name', if it
  * exists.  The pair never creates it: the bridge does. */
 static void
-pair_refresh_channel(struct colo_dp_pair *pair) OVS_REQUIRES(colo_dp_mutex)
+pair_refresh_channel(struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
 {
     struct netdev *netdev = (pair->channel_name
                              ? netdev_from_name(pair->channel_name) : NULL);
@@ -246,7 +384,7 @@ pair_refresh_channel(struct colo_dp_pair *pair) OVS_REQUIRES(colo_dp_mutex)
 /* Looks at the channel and moves a primary pair in or out of degraded
  * mode. */
 static void
-pair_update_link(struct colo_dp_pair *pair) OVS_REQUIRES(colo_dp_mutex)
+pair_update_link(struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
 {
     bool connected = false;
     uint64_t n_connects = pair->n_connects;
@@ -288,40 +426,88 @@ pair_update_link(struct colo_dp_pair *pair) OVS_REQUIRES(colo_dp_mutex)
     pair->n_connects = n_connects;
 }
 
+/* Creates the pair named 'name', or, if a removed pair of that name still
+ * delivers its last packets, takes it back (so that its packets keep their
+ * place ahead of the new pair's). */
 struct colo_dp_pair *
 colo_dp_pair_create(const char *name)
 {
-    struct colo_dp_pair *pair = xzalloc(sizeof *pair);
+    struct colo_dp_pair *pair;
 
-    pair->name = xstrdup(name);
-    pair->mode = COLO_MODE_DISABLED;
-    colo_options_init(&pair->options);
-
-    ovs_mutex_lock(&colo_dp_mutex);
-    hmap_insert(&all_pairs, &pair->node, hash_string(name, 0));
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    pair = pair_find(name);
+    if (pair) {
+        ovs_mutex_lock(&pair->mutex);
+        ovs_assert(pair->removed);
+        pair->removed = false;
+        ovs_mutex_unlock(&pair->mutex);
+    } else {
+        pair = xzalloc(sizeof *pair);
+        pair->name = xstrdup(name);
+        ovs_mutex_init(&pair->mutex);
+        pair->mode = COLO_MODE_DISABLED;
+        colo_options_init(&pair->options);
+        ovs_list_push_back(&pair_list, &pair->list_node);
+        cmap_insert(&pairs, &pair->cmap_node, hash_string(name, 0));
+    }
+    ovs_mutex_unlock(&colo_dp_list_mutex);
     return pair;
 }
 
-/* Destroys 'pair'.  The primary packets it holds are released, so that none
- * is lost. */
+static void
+pair_free(struct colo_dp_pair *pair)
+{
+    free(pair->queue.ring);
+    ovs_mutex_destroy(&pair->mutex);
+    free(pair->name);
+    free(pair);
+}
+
+/* Frees the removed pairs whose queue has been delivered. */
+static void
+pairs_collect(void) OVS_REQUIRES(colo_dp_list_mutex)
+{
+    struct colo_dp_pair *pair;
+
+    LIST_FOR_EACH_SAFE (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        bool done = pair->removed && !pair->queue.n && !pair->delivering;
+        ovs_mutex_unlock(&pair->mutex);
+        if (done) {
+            ovs_list_remove(&pair->list_node);
+            cmap_remove(&pairs, &pair->cmap_node, hash_string(pair->name, 0));
+            ovsrcu_postpone(pair_free, pair);
+        }
+    }
+}
+
+/* Removes 'pair'.  The primary packets it holds are released, so that none
+ * is lost: the pair lives on, inactive, until they are delivered. */
 void
 colo_dp_pair_destroy(struct colo_dp_pair *pair)
 {
     if (!pair) {
         return;
     }
-    ovs_mutex_lock(&colo_dp_mutex);
-    hmap_remove(&all_pairs, &pair->node);
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    ovs_mutex_lock(&pair->mutex);
+    pair->removed = true;
+    pair->mode = COLO_MODE_DISABLED;
     colo_compare_destroy(pair->cmp);
+    pair->cmp = NULL;
     colo_rewriter_destroy(pair->rw);
+    pair->rw = NULL;
     netdev_close(pair->channel);
-    netdev_close(pair->svm_port);
-    ovs_mutex_unlock(&colo_dp_mutex);
-
+    pair->channel = NULL;
     free(pair->channel_name);
-    free(pair->name);
-    free(pair);
+    pair->channel_name = NULL;
+    netdev_close(pair->svm_port);
+    pair->svm_port = NULL;
+    pair->degraded = pair->missed = false;
+    memset(&pair->stats, 0, sizeof pair->stats);
+    ovs_mutex_unlock(&pair->mutex);
+    pairs_collect();
+    ovs_mutex_unlock(&colo_dp_list_mutex);
 }
 
 /* Gives 'pair' its mode, options and channel interface name.  Changing the
@@ -332,7 +518,7 @@ colo_dp_pair_configure(struct colo_dp_pair *pair, enum colo_mode mode,
                        const struct colo_options *options,
                        const char *channel)
 {
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
     if (!channel || !pair->channel_name
         || strcmp(channel, pair->channel_name)) {
         free(pair->channel_name);
@@ -340,6 +526,7 @@ colo_dp_pair_configure(struct colo_dp_pair *pair, enum colo_mode mode,
     }
     pair_refresh_channel(pair);
 
+    pair->depth = 0;
     if (mode != COLO_MODE_PRIMARY && pair->cmp) {
         colo_compare_destroy(pair->cmp);
         pair->cmp = NULL;
@@ -372,7 +559,7 @@ colo_dp_pair_configure(struct colo_dp_pair *pair, enum colo_mode mode,
     pair->mode = mode;
     pair->options = *options;
     pair_update_link(pair);
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&pair->mutex);
 }
 
 /* Returns a malloc'd reason if 'pair' needs a checkpoint, otherwise NULL.
@@ -384,7 +571,7 @@ colo_dp_pair_get_request(struct colo_dp_pair *pair)
     const char *cmp_reason;
     uint64_t number;
 
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
     if (pair->cmp && colo_compare_get_request(pair->cmp, &number,
                                               &cmp_reason)) {
         reason = xstrdup(cmp_reason);
@@ -394,7 +581,7 @@ colo_dp_pair_get_request(struct colo_dp_pair *pair)
                            "must be resynchronized",
                            pair->stats.unprotected);
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&pair->mutex);
     return reason;
 }
 
@@ -403,7 +590,8 @@ colo_dp_pair_get_request(struct colo_dp_pair *pair)
 void
 colo_dp_pair_checkpoint_done(struct colo_dp_pair *pair)
 {
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
+    pair->depth = 0;
     if (pair->cmp) {
         colo_compare_checkpoint_done(pair->cmp);
         pair_update_link(pair);
@@ -417,7 +605,7 @@ colo_dp_pair_checkpoint_done(struct colo_dp_pair *pair)
     if (pair->rw) {
         colo_rewriter_checkpoint_done(pair->rw);
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&pair->mutex);
 }
 
 void
@@ -425,7 +613,7 @@ colo_dp_pair_get_stats(struct colo_dp_pair *pair,
                        struct colo_dp_pair_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
     if (pair->cmp) {
         colo_compare_get_stats(pair->cmp, &stats->compare);
     }
@@ -433,7 +621,8 @@ colo_dp_pair_get_stats(struct colo_dp_pair *pair,
         colo_rewriter_get_stats(pair->rw, &stats->rewrite);
     }
     stats->dp = pair->stats;
-    ovs_mutex_unlock(&colo_dp_mutex);
+    stats->dp.release_queued = pair->queue.n;
+    ovs_mutex_unlock(&pair->mutex);
 }
 
 /* Adds the channel state and, for a primary pair, whether it is degraded
@@ -441,7 +630,7 @@ colo_dp_pair_get_stats(struct colo_dp_pair *pair,
 void
 colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
 {
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
     if (pair->channel_name) {
         bool connected;
         uint64_t n_connects;
@@ -458,20 +647,25 @@ colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
             smap_add(status, "resync", "needed");
         }
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&pair->mutex);
 }
 
 void
 colo_dp_pair_dump_conns(struct colo_dp_pair *pair, struct ds *s)
 {
-    ovs_mutex_lock(&colo_dp_mutex);
+    ovs_mutex_lock(&pair->mutex);
     if (pair->cmp) {
         colo_compare_dump_conns(pair->cmp, time_msec(), s);
     } else {
         ds_put_format(s, "no comparator (mode %s)\n",
                       colo_mode_to_string(pair->mode));
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    if (pair->queue.n) {
+        ds_put_format(s, "release queue: %"PRIuSIZE" packets%s\n",
+                      pair->queue.n,
+                      pair->paused ? " (paused: output congested)" : "");
+    }
+    ovs_mutex_unlock(&pair->mutex);
 }
 
 /* Runs the pairs' timers (compare timeouts, expiry, rewriter holds) and
@@ -482,8 +676,10 @@ colo_dp_run(void)
     long long int now = time_msec();
     struct colo_dp_pair *pair;
 
-    ovs_mutex_lock(&colo_dp_mutex);
-    HMAP_FOR_EACH (pair, node, &all_pairs) {
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        pair->depth = 0;
         pair_refresh_channel(pair);
         pair_update_link(pair);
         if (pair->cmp) {
@@ -492,8 +688,9 @@ colo_dp_run(void)
         if (pair->rw) {
             colo_rewriter_run(pair->rw, now);
         }
+        ovs_mutex_unlock(&pair->mutex);
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&colo_dp_list_mutex);
 }
 
 void
@@ -501,8 +698,9 @@ colo_dp_wait(void)
 {
     struct colo_dp_pair *pair;
 
-    ovs_mutex_lock(&colo_dp_mutex);
-    HMAP_FOR_EACH (pair, node, &all_pairs) {
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
         if (pair->cmp) {
             long long int next = colo_compare_next_wakeup(pair->cmp);
             long long int scan = time_msec() + pair->options.scan_period;
@@ -511,24 +709,25 @@ colo_dp_wait(void)
         } else if (pair->rw) {
             poll_timer_wait(pair->options.scan_period);
         }
+        ovs_mutex_unlock(&pair->mutex);
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&colo_dp_list_mutex);
 }
 
 static bool
-pair_has_request(const struct colo_dp_pair *pair) OVS_REQUIRES(colo_dp_mutex)
+pair_has_request(const struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
 {
     const char *reason;
     uint64_t number;
 
-    return (pair && pair->cmp
+    return (pair->cmp
             && (colo_compare_get_request(pair->cmp, &number, &reason)
                 || (pair->degraded && pair->missed && pair->linked)));
 }
 
 static void
 execute_mirror(struct colo_dp_pair *pair, struct dp_packet_batch *batch)
-    OVS_REQUIRES(colo_dp_mutex)
+    OVS_REQUIRES(pair->mutex)
 {
     if (!pair->channel || pair->mode == COLO_MODE_DISABLED
         || pair->mode == COLO_MODE_FAILOVER) {
@@ -547,32 +746,28 @@ execute_mirror(struct colo_dp_pair *pair, struct dp_packet_batch *batch)
 static void
 execute_compare(struct colo_dp_pair *pair, struct dp_packet *pkt,
                 bool from_peer, uint32_t recirc_id, long long int now)
-    OVS_REQUIRES(colo_dp_mutex)
+    OVS_REQUIRES(pair->mutex)
 {
-    bool comparing = pair && pair->cmp && !pair->degraded;
+    bool comparing = pair->cmp && !pair->degraded;
 
     if (from_peer) {
         pkt->md.recirc_id = 0;
         if (comparing) {
             colo_compare_input(pair->cmp, COLO_SECONDARY, pkt, now);
         } else {
-            if (pair) {
-                pair->stats.secondary_ignored++;
-            }
+            pair->stats.secondary_ignored++;
             dp_packet_delete(pkt);
         }
     } else {
         pkt->md.recirc_id = take_recirc_ref(recirc_id);
         if (comparing) {
             colo_compare_input(pair->cmp, COLO_PRIMARY, pkt, now);
-        } else if (pair) {
+        } else {
             pair->stats.unprotected++;
             if (pair->cmp) {
                 pair->missed = true;
             }
             compare_release_cb(pkt, pair);
-        } else {
-            released_add(sink, pkt, NULL);
         }
     }
 }
@@ -585,7 +780,7 @@ execute_compare(struct colo_dp_pair *pair, struct dp_packet *pkt,
 static enum colo_rewrite_dir
 rewrite_direction(struct colo_dp_pair *pair, bool from_peer,
                   const struct netdev *in_netdev)
-    OVS_REQUIRES(colo_dp_mutex)
+    OVS_REQUIRES(pair->mutex)
 {
     if (pair->mode == COLO_MODE_FAILOVER) {
         return (pair->svm_port && in_netdev == pair->svm_port
@@ -602,10 +797,10 @@ static void
 execute_rewrite(struct colo_dp_pair *pair, struct dp_packet *pkt,
                 bool from_peer, const struct netdev *in_netdev,
                 uint32_t recirc_id, long long int now)
-    OVS_REQUIRES(colo_dp_mutex)
+    OVS_REQUIRES(pair->mutex)
 {
     pkt->md.recirc_id = take_recirc_ref(recirc_id);
-    if (pair && pair->rw) {
+    if (pair->rw) {
         enum colo_rewrite_dir dir = rewrite_direction(pair, from_peer,
                                                       in_netdev);
 
@@ -615,18 +810,36 @@ execute_rewrite(struct colo_dp_pair *pair, struct dp_packet *pkt,
             return;
         }
     }
-    released_add(sink, pkt, NULL);
+    release_packet(pair, pkt);
+}
+
+/* Continues 'batch' (an action on no known pair) at once, unprotected. */
+static void
+execute_unknown(struct dp_packet_batch *batch, uint32_t recirc_id,
+                unsigned int depth, const struct colo_dp_recirc *rc)
+{
+    struct dp_packet *pkt;
+
+    if (!recirc_id || !take_recirc_ref(recirc_id)) {
+        dp_packet_delete_batch(batch, true);
+        return;
+    }
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
+        pkt->md.recirc_id = recirc_id;
+    }
+    recirc_batch(batch, depth, &recirc_id, 1, rc);
 }
 
 /* Executes OVS_ACTION_ATTR_COLO 'action' on 'batch', whose packets entered
- * datapath 'dp' on 'in_netdev' (NULL if unknown).  Packets the pair lets go
- * during the call are recirculated through 'recirc' before it returns.  If
- * 'should_steal', the call consumes the packets of 'batch'. */
+ * datapath 'dp' on 'in_netdev' (NULL if unknown), at recirculation depth
+ * 'depth'.  Packets the pair lets go join its release queue; if no other
+ * thread is delivering it, this one does, through 'rc', before returning.
+ * If 'should_steal', the call consumes the packets of 'batch'. */
 void
 colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
                 bool should_steal, const struct nlattr *action,
-                const struct netdev *in_netdev,
-                colo_dp_recirc_func *recirc, void *aux)
+                const struct netdev *in_netdev, unsigned int depth,
+                const struct colo_dp_recirc *rc)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     struct colo_odp_action act;
@@ -638,21 +851,8 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
         return;
     }
 
-    struct colo_released local = { .n = 0 };
-    long long int now = time_msec();
-    struct dp_packet_batch copy;
-
-    if (act.op != OVS_COLO_OP_MIRROR && !should_steal) {
-        dp_packet_batch_clone(&copy, batch);
-        batch = &copy;
-    }
-
-    ovs_mutex_lock(&colo_dp_mutex);
     struct colo_dp_pair *pair = pair_find(act.pair);
-    if (pair) {
-        pair->dp = dp;
-        pair_update_link(pair);
-    } else {
+    if (!pair) {
         COVERAGE_ADD(colo_dp_unknown_pair, dp_packet_batch_size(batch));
         VLOG_WARN_RL(&rl, "colo(%s): no COLO pair named %s: packets pass "
                      "unprotected", colo_odp_op_to_string(act.op), act.pair);
@@ -660,20 +860,39 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
 
     if (act.op == OVS_COLO_OP_MIRROR) {
         if (pair) {
+            ovs_mutex_lock(&pair->mutex);
+            pair->dp = dp;
+            pair_update_link(pair);
             execute_mirror(pair, batch);
+            ovs_mutex_unlock(&pair->mutex);
         }
-        ovs_mutex_unlock(&colo_dp_mutex);
         if (should_steal) {
             dp_packet_delete_batch(batch, true);
         }
         return;
     }
 
-    bool from_peer = pair && pair->channel && in_netdev == pair->channel;
-    bool had_request = pair_has_request(pair);
-    struct dp_packet *pkt;
+    struct dp_packet_batch copy;
+    if (!should_steal) {
+        dp_packet_batch_clone(&copy, batch);
+        batch = &copy;
+    }
+    if (!pair) {
+        execute_unknown(batch, act.recirc_id, depth, rc);
+        return;
+    }
 
-    sink = &local;
+    long long int now = time_msec();
+    struct dp_packet *pkt;
+    bool deliver;
+
+    ovs_mutex_lock(&pair->mutex);
+    pair->dp = dp;
+    pair->depth = depth;
+    pair_update_link(pair);
+
+    bool from_peer = pair->channel && in_netdev == pair->channel;
+    bool had_request = pair_has_request(pair);
     DP_PACKET_BATCH_FOR_EACH (i, pkt, batch) {
         if (act.op == OVS_COLO_OP_COMPARE) {
             execute_compare(pair, pkt, from_peer, act.recirc_id, now);
@@ -682,61 +901,100 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
                             now);
         }
     }
-    sink = NULL;
+    pair->depth = 0;
     if (!had_request && pair_has_request(pair)) {
         seq_change(colo_dp_seq());
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
-
-    /* The packets now belong to the pair or to 'local'. */
-    dp_packet_batch_init(batch);
-    released_deliver(&local, recirc, aux);
-    released_destroy(&local);
-}
-
-/* Recirculates, through 'recirc', the packets of datapath 'dp' that pairs
- * let go outside of an action.  Returns true if there were any. */
-bool
-colo_dp_flush_released(const void *dp, colo_dp_recirc_func *recirc,
-                       void *aux)
-{
-    struct colo_released local = { .n = 0 };
-
-    ovs_mutex_lock(&colo_dp_mutex);
-    if (pending.n) {
-        size_t kept = 0;
-
-        for (size_t i = 0; i < pending.n; i++) {
-            if (pending.dps[i] == dp || !pending.dps[i]) {
-                pending.pkts[i]->md.recirc_id = pending.recirc_ids[i];
-                released_add(&local, pending.pkts[i], dp);
-            } else {
-                pending.pkts[kept] = pending.pkts[i];
-                pending.recirc_ids[kept] = pending.recirc_ids[i];
-                pending.dps[kept] = pending.dps[i];
-                kept++;
-            }
-        }
-        pending.n = kept;
+    deliver = !pair->delivering && pair->queue.n;
+    if (deliver) {
+        pair->delivering = true;
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&pair->mutex);
 
-    bool any = local.n > 0;
-    released_deliver(&local, recirc, aux);
-    released_destroy(&local);
-    return any;
+    /* The packets now belong to the pair. */
+    dp_packet_batch_init(batch);
+    if (deliver) {
+        pair_deliver(pair, dp, rc);
+    }
 }
 
-/* Wakes the poll loop at once if datapath 'dp' has packets to flush. */
+/* Delivers, through 'rc', the packets of datapath 'dp' that pairs let go
+ * and that no other thread is delivering.  Returns true if there were any
+ * (delivered or not). */
+bool
+colo_dp_flush_released(const void *dp, const struct colo_dp_recirc *rc)
+{
+    struct colo_dp_pair **list = NULL;
+    size_t n = 0, allocated = 0;
+    struct colo_dp_pair *pair;
+
+    /* Only the main thread removes pairs (and frees them after an RCU grace
+     * period), so the pairs listed here outlive this function. */
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        bool pending = pair->queue.n && rq_front(&pair->queue)->dp == dp;
+        ovs_mutex_unlock(&pair->mutex);
+        if (pending) {
+            if (n >= allocated) {
+                list = x2nrealloc(list, &allocated, sizeof *list);
+            }
+            list[n++] = pair;
+        }
+    }
+    ovs_mutex_unlock(&colo_dp_list_mutex);
+
+    for (size_t i = 0; i < n; i++) {
+        pair_try_deliver(list[i], dp, rc);
+    }
+    free(list);
+
+    if (n) {
+        ovs_mutex_lock(&colo_dp_list_mutex);
+        pairs_collect();
+        ovs_mutex_unlock(&colo_dp_list_mutex);
+    }
+    return n > 0;
+}
+
+/* Wakes the poll loop when datapath 'dp' has packets to deliver: at once,
+ * unless delivery waits for a congested port (the port wakes the loop when
+ * it can send again) or for the thread that delivers them; in either case
+ * no later than when the oldest packet's wait for a congested port ends. */
 void
 colo_dp_wait_released(const void *dp)
 {
-    ovs_mutex_lock(&colo_dp_mutex);
-    for (size_t i = 0; i < pending.n; i++) {
-        if (pending.dps[i] == dp || !pending.dps[i]) {
-            poll_immediate_wake();
-            break;
+    struct colo_dp_pair *pair;
+
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        const struct colo_release *r = rq_front(&pair->queue);
+        if (r && r->dp == dp) {
+            if (!pair->delivering && !netdev_colo_tx_congested()) {
+                poll_immediate_wake();
+            } else {
+                poll_timer_wait_until(r->queued + COLO_DP_RELEASE_MAX_WAIT);
+            }
         }
+        ovs_mutex_unlock(&pair->mutex);
     }
-    ovs_mutex_unlock(&colo_dp_mutex);
+    ovs_mutex_unlock(&colo_dp_list_mutex);
+}
+
+/* Returns how many packets pairs have let go and not delivered yet. */
+size_t
+colo_dp_count_released(void)
+{
+    struct colo_dp_pair *pair;
+    size_t n = 0;
+
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        n += pair->queue.n;
+        ovs_mutex_unlock(&pair->mutex);
+    }
+    ovs_mutex_unlock(&colo_dp_list_mutex);
+    return n;
 }

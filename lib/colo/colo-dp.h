@@ -33,12 +33,32 @@
  * rewriter returns client packets held for an offset.  A packet that is let
  * go continues through the pipeline by recirculation with the recirc_id of
  * its action (see lib/colo/colo-xlate.inc); one without recirc_id is
- * dropped (counted).  Packets let go within colo_dp_execute() are
- * recirculated before it returns, in that datapath thread; packets let go by
- * the control side are queued for their datapath's next
- * colo_dp_flush_released().  Every held packet keeps a reference on its
- * recirc_id (see colo_dp_set_recirc_ops()), so it stays valid when its flow
- * is deleted or revalidated.
+ * dropped (counted).  Every held packet keeps a reference on its recirc_id
+ * (see colo_dp_set_recirc_ops()), so it stays valid when its flow is
+ * deleted or revalidated.
+ *
+ * Order.  Each pair has one release queue: every packet the pair lets go,
+ * whoever lets it go (an action in a PMD thread or the main thread, a
+ * checkpoint, a timeout, degraded mode, a reconfiguration, the pair's
+ * removal), is appended to it, and at most one thread at a time delivers
+ * the queue, from its head, and flushes its output ports before another
+ * thread may deliver.  The comparator lets primary packets go in their
+ * connection's arrival order (colo-compare.h), so a pair's primary packets
+ * leave the node in the order the PVM sent them, per connection, whatever
+ * the port types and the number of threads.  The thread that appends to an
+ * idle queue delivers it before returning, so that an identical pair is
+ * released at once; packets let go by the control side are delivered by
+ * the next action on the pair or by the main thread's next
+ * colo_dp_flush_released(), whichever comes first.
+ *
+ * Backpressure.  A queue is delivered in bursts of at most a quarter of the
+ * smallest colo port send queue; while a colo port's send queue is half
+ * full (netdev_colo_tx_congested()), delivery pauses and resumes when it
+ * drains, so that a checkpoint flush larger than an output port can take
+ * goes out over several iterations instead of being dropped.  If the
+ * congestion lasts COLO_DP_RELEASE_MAX_WAIT ms (a peer that stopped
+ * reading), delivery goes on regardless; the port then drops and counts
+ * what does not fit, and the pair counts 'release_overrun'.
  *
  * Direction.  A packet that entered the datapath on the pair's channel
  * interface came from the peer node: for colo_compare it is the secondary
@@ -51,10 +71,13 @@
  * the channel is back the pair requests a checkpoint (the secondary missed
  * traffic) and resumes comparison once it is done.
  *
- * Thread safety: every function may be called from any thread.  One mutex
- * serializes all pairs; packets are recirculated outside of it. */
+ * Thread safety: every function may be called from any thread.  Each pair
+ * has its own mutex; pairs are found by name through an RCU map.  Lock
+ * order: colo_dp_list_mutex, then a pair's mutex, then a colo netdev's
+ * mutex.  Packets are recirculated without any of them held. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "colo/colo-config.h"
 #include "colo/colo-rewrite.h"
@@ -77,7 +100,13 @@ struct smap;
     COLO_DP_STAT(secondary_ignored,                                         \
                  "secondary packets dropped: degraded/inactive")            \
     COLO_DP_STAT(rewrite_passed, "packets through colo_rewrite")            \
-    COLO_DP_STAT(degraded_episodes, "times the channel was lost")
+    COLO_DP_STAT(degraded_episodes, "times the channel was lost")          \
+    COLO_DP_STAT(release_paused,                                            \
+                 "times delivery paused: an output port was congested")    \
+    COLO_DP_STAT(release_overrun,                                           \
+                 "bursts delivered to a port still congested after the "   \
+                 "maximum wait")                                           \
+    COLO_DP_STAT(release_queued, "packets let go, not yet delivered (now)")
 
 struct colo_dp_stats {
 #define COLO_DP_STAT(MEMBER, DESCRIPTION) uint64_t MEMBER;
@@ -115,14 +144,27 @@ struct seq *colo_dp_seq(void);
  * 'unref' drops it.  Without them (unit tests) ids are not referenced. */
 void colo_dp_set_recirc_ops(bool (*ref)(uint32_t), void (*unref)(uint32_t));
 
-/* Datapath side.  'dp' identifies the datapath (it is only compared). */
-typedef void colo_dp_recirc_func(struct dp_packet_batch *, void *aux);
+/* How long, in ms, delivery waits for a congested output port at most. */
+#define COLO_DP_RELEASE_MAX_WAIT 1000
+
+/* Datapath side.  'dp' identifies the datapath (it is only compared).
+ *
+ * The datapath gives colo_dp_execute() and colo_dp_flush_released() a
+ * recirculation function with its thread context in 'aux'.  'recirc'
+ * recirculates a batch of packets (which carry their recirc_id) at
+ * recirculation depth 'depth' + 1, or drops them if that is too deep;
+ * 'flush' sends what the thread queued on its output ports. */
+struct colo_dp_recirc {
+    void (*recirc)(struct dp_packet_batch *, unsigned int depth, void *aux);
+    void (*flush)(void *aux);
+    void *aux;
+};
 void colo_dp_execute(const void *dp, struct dp_packet_batch *,
                      bool should_steal, const struct nlattr *action,
-                     const struct netdev *in_netdev,
-                     colo_dp_recirc_func *, void *aux);
-bool colo_dp_flush_released(const void *dp, colo_dp_recirc_func *,
-                            void *aux);
+                     const struct netdev *in_netdev, unsigned int depth,
+                     const struct colo_dp_recirc *);
+bool colo_dp_flush_released(const void *dp, const struct colo_dp_recirc *);
 void colo_dp_wait_released(const void *dp);
+size_t colo_dp_count_released(void);
 
 #endif /* colo-dp.h */

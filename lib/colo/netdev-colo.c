@@ -22,6 +22,7 @@
 
 #include "colo/colo-frame.h"
 #include "colo/colo-link.h"
+#include "coverage.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
 #include "netdev-provider.h"
@@ -30,11 +31,13 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
 #include "packets.h"
 #include "smap.h"
 #include "socket-util.h"
 #include "stream.h"
 #include "timeval.h"
+#include "unaligned.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_colo);
@@ -54,6 +57,11 @@ static struct ovs_mutex colo_list_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list colo_list OVS_GUARDED_BY(colo_list_mutex)
     = OVS_LIST_INITIALIZER(&colo_list);
 
+/* Backpressure (see netdev_colo_tx_congested()): how many colo netdevs are
+ * congested now, and a quarter of the smallest send queue limit. */
+static atomic_count n_congested = ATOMIC_COUNT_INIT(0);
+static atomic_uint64_t burst_bytes = ATOMIC_VAR_INIT(UINT64_MAX);
+
 struct netdev_colo {
     struct netdev up;
 
@@ -66,6 +74,10 @@ struct netdev_colo {
     /* Configuration (options:remote is 'link.remote'). */
     bool vnet_hdr OVS_GUARDED;          /* options:vnet_hdr. */
     size_t tx_limit OVS_GUARDED;        /* options:tx-queue-bytes. */
+    bool congested OVS_GUARDED;         /* Counted in 'n_congested'. */
+    size_t tx_frames OVS_GUARDED;       /* Frames in 'txbuf'. */
+    size_t tx_head_left OVS_GUARDED;    /* Unsent bytes of the first, if it
+                                         * was sent in part, else 0. */
 
     /* Connection: its state is status:state. */
     struct colo_link link OVS_GUARDED;
@@ -132,12 +144,94 @@ link_changed(struct netdev_colo *dev, enum colo_link_state old)
     }
 }
 
+/* Counts 'dev' in 'n_congested' while it is connected and its send queue
+ * is at least half full. */
+static void
+update_congestion(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    bool congested = (colo_link_is_connected(&dev->link)
+                      && dev->txbuf.size >= dev->tx_limit / 2);
+
+    if (congested != dev->congested) {
+        dev->congested = congested;
+        if (congested) {
+            atomic_count_inc(&n_congested);
+        } else {
+            atomic_count_dec(&n_congested);
+        }
+    }
+}
+
+/* Returns true if a connected colo port's send queue is half full or more:
+ * a sender that must not lose packets should wait (the main loop wakes up
+ * when the port can send again, see netdev_colo_wait()). */
+bool
+netdev_colo_tx_congested(void)
+{
+    return atomic_count_get(&n_congested) > 0;
+}
+
+/* Returns how many bytes of packets a sender may send at once, while no
+ * port is congested, without overflowing any colo port's send queue: a
+ * quarter of the smallest options:tx-queue-bytes (SIZE_MAX without colo
+ * ports). */
+size_t
+netdev_colo_burst_bytes(void)
+{
+    uint64_t bytes;
+
+    atomic_read_relaxed(&burst_bytes, &bytes);
+    return MIN(bytes, SIZE_MAX);
+}
+
+/* Recomputes 'burst_bytes'. */
+static void
+update_burst_bytes(void) OVS_EXCLUDED(colo_list_mutex)
+{
+    uint64_t bytes = UINT64_MAX;
+    struct netdev_colo *dev;
+
+    ovs_mutex_lock(&colo_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &colo_list) {
+        ovs_mutex_lock(&dev->mutex);
+        bytes = MIN(bytes, dev->tx_limit / 4);
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&colo_list_mutex);
+    atomic_store_relaxed(&burst_bytes, bytes);
+}
+
 static void
 set_error(struct netdev_colo *dev, char *error)
     OVS_REQUIRES(dev->mutex)
 {
     free(dev->last_error);
     dev->last_error = error;
+}
+
+/* Accounts for the first 'n' bytes of 'dev->txbuf' having been sent,
+ * before they are pulled from it: 'tx_frames' counts the frames queued and
+ * not sent entirely, 'tx_head_left' what is left to send of the first. */
+static void
+account_sent(struct netdev_colo *dev, size_t n) OVS_REQUIRES(dev->mutex)
+{
+    const uint8_t *p = dev->txbuf.data;
+
+    while (n) {
+        if (!dev->tx_head_left) {
+            /* 'p' is at the start of a frame, which is entirely queued. */
+            dev->tx_head_left = (ntohl(get_unaligned_be32(
+                                     ALIGNED_CAST(const ovs_be32 *, p)))
+                                 + (dev->vnet_hdr ? 8 : 4));
+        }
+        size_t k = MIN(n, dev->tx_head_left);
+        dev->tx_head_left -= k;
+        p += k;
+        n -= k;
+        if (!dev->tx_head_left) {
+            dev->tx_frames--;
+        }
+    }
 }
 
 /* Drops the connection to the peer, if any, because of 'error' (an errno
@@ -160,7 +254,11 @@ disconnect(struct netdev_colo *dev, int error, char *msg)
     enum colo_link_state old = dev->link.state;
     colo_link_disconnect(&dev->link, error);
     ofpbuf_clear(&dev->rxbuf);
+    dev->stats.tx_dropped += dev->tx_frames;
+    dev->tx_frames = 0;
+    dev->tx_head_left = 0;
     ofpbuf_clear(&dev->txbuf);
+    update_congestion(dev);
     link_changed(dev, old);
 }
 
@@ -209,6 +307,7 @@ flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
                             dev->txbuf.size);
 
         if (n > 0) {
+            account_sent(dev, n);
             ofpbuf_pull(&dev->txbuf, n);
             rewind_buffer(&dev->txbuf);
         } else {
@@ -216,9 +315,10 @@ flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
                 disconnect(dev, -n, xasprintf("send failed (%s)",
                                               ovs_strerror(-n)));
             }
-            return;
+            break;
         }
     }
+    update_congestion(dev);
 }
 
 static void
@@ -285,6 +385,60 @@ netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
     ovs_mutex_unlock(&colo_list_mutex);
 }
 
+/* Sends what every colo port has queued, waiting until 'deadline' (in ms)
+ * at most for peers to read it: for a graceful exit, whose last packets
+ * would otherwise die in the send queues.  Returns the number of frames
+ * that were still queued at the deadline (counted as tx_dropped, logged).
+ * Main thread only: it blocks. */
+size_t
+netdev_colo_drain(long long int deadline)
+{
+    size_t lost = 0;
+
+    for (;;) {
+        struct netdev_colo *dev;
+        bool pending = false;
+
+        ovs_mutex_lock(&colo_list_mutex);
+        LIST_FOR_EACH (dev, list_node, &colo_list) {
+            ovs_mutex_lock(&dev->mutex);
+            flush_tx(dev);
+            if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+                pending = true;
+                stream_send_wait(dev->link.stream);
+            }
+            ovs_mutex_unlock(&dev->mutex);
+        }
+        ovs_mutex_unlock(&colo_list_mutex);
+
+        if (!pending || time_msec() >= deadline) {
+            break;
+        }
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+
+    struct netdev_colo *dev;
+    ovs_mutex_lock(&colo_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &colo_list) {
+        ovs_mutex_lock(&dev->mutex);
+        if (dev->tx_frames) {
+            VLOG_WARN("%s: %"PRIuSIZE" packets (%"PRIu32" bytes) still "
+                      "queued for the peer are lost", netdev_get_name(&dev->up),
+                      dev->tx_frames, dev->txbuf.size);
+            lost += dev->tx_frames;
+            dev->stats.tx_dropped += dev->tx_frames;
+            dev->tx_frames = 0;
+            dev->tx_head_left = 0;
+            ofpbuf_clear(&dev->txbuf);
+            update_congestion(dev);
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&colo_list_mutex);
+    return lost;
+}
+
 static struct netdev *
 netdev_colo_alloc(void)
 {
@@ -310,6 +464,7 @@ netdev_colo_construct(struct netdev *netdev)
     ovs_mutex_lock(&colo_list_mutex);
     ovs_list_push_back(&colo_list, &dev->list_node);
     ovs_mutex_unlock(&colo_list_mutex);
+    update_burst_bytes();
     return 0;
 }
 
@@ -329,6 +484,7 @@ netdev_colo_destruct(struct netdev *netdev)
     ofpbuf_uninit(&dev->txbuf);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
+    update_burst_bytes();
 }
 
 static void
@@ -438,6 +594,7 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
 
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = tx_limit;
+    update_congestion(dev);
     if (!dev->link.remote || strcmp(dev->link.remote, remote)
         || dev->vnet_hdr != vnet_hdr) {
         channel_close(dev);
@@ -458,6 +615,7 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
         netdev_change_seq_changed(netdev);
     }
     ovs_mutex_unlock(&dev->mutex);
+    update_burst_bytes();
     return retval;
 }
 
@@ -501,6 +659,7 @@ netdev_colo_get_status(const struct netdev *netdev, struct smap *status)
         smap_add(status, "last_error", dev->last_error);
     }
     smap_add_format(status, "tx_queued_bytes", "%"PRIu32, dev->txbuf.size);
+    smap_add_format(status, "tx_queued_packets", "%"PRIuSIZE, dev->tx_frames);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -529,6 +688,7 @@ netdev_colo_send(struct netdev *netdev, int qid OVS_UNUSED,
         }
         colo_frame_encode(&dev->txbuf, dp_packet_data(packet), size,
                           dev->vnet_hdr);
+        dev->tx_frames++;
         dev->stats.tx_packets++;
         dev->stats.tx_bytes += size;
     }

@@ -23,6 +23,7 @@
  * type "colo", for its options and status. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct netdev;
@@ -30,5 +31,13 @@ struct netdev;
 void netdev_colo_register(void);
 bool netdev_colo_get_link(const struct netdev *, bool *connected,
                           uint64_t *n_connects);
+
+/* Backpressure for senders that must not lose packets (the COLO release
+ * path): a connected colo port whose send queue is half full is
+ * "congested"; a burst of at most netdev_colo_burst_bytes() bytes sent
+ * while no port is congested always fits. */
+bool netdev_colo_tx_congested(void);
+size_t netdev_colo_burst_bytes(void);
+size_t netdev_colo_drain(long long int deadline);
 
 #endif /* netdev-colo.h */
