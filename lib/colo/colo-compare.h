@@ -40,6 +40,16 @@
  * flush, when a full queue forces it out (counted), or when the comparator
  * is destroyed.
  *
+ * Order.  Per connection, primary packets are released in the order they
+ * were handed in, always: a packet is released only when every older
+ * primary packet of its connection has been (TCP bytes compared beyond a
+ * primary-side gap included; a full queue forces out the oldest).  A
+ * connection that diverged releases nothing more until the flush; other
+ * connections go on releasing their identical packets.  A flush releases
+ * every held primary packet in arrival order, so at a checkpoint the held
+ * packets come before any newer packet of their connection.  The caller
+ * keeps that order on the way out (lib/colo/colo-dp.h, "Order").
+ *
  * Thread safety: a comparator is not thread-safe.  Its user serializes all
  * calls on one comparator (for example with a per-pair mutex); the release
  * callback runs within those calls. */

@@ -60,6 +60,7 @@ struct colo_release {
 struct colo_release_queue {
     struct colo_release *ring;
     size_t head, n, size;
+    size_t bytes;               /* Bytes of the packets in it. */
 };
 
 static void
@@ -78,6 +79,7 @@ rq_push(struct colo_release_queue *q, const struct colo_release *r)
         q->size = size;
     }
     q->ring[(q->head + q->n++) & (q->size - 1)] = *r;
+    q->bytes += dp_packet_size(r->pkt);
 }
 
 static struct colo_release *
@@ -89,6 +91,7 @@ rq_front(const struct colo_release_queue *q)
 static void
 rq_pop(struct colo_release_queue *q)
 {
+    q->bytes -= dp_packet_size(q->ring[q->head].pkt);
     q->head = (q->head + 1) & (q->size - 1);
     q->n--;
 }
@@ -241,7 +244,11 @@ pair_may_deliver(struct colo_dp_pair *pair, const void *dp)
         return false;
     }
     if (netdev_colo_tx_congested()) {
-        if (time_msec() - r->queued < COLO_DP_RELEASE_MAX_WAIT) {
+        long long int waited = time_msec() - r->queued;
+        size_t max_bytes = 4 * pair->options.max_queue_bytes;
+
+        if (waited < COLO_DP_RELEASE_MAX_WAIT
+            && pair->queue.bytes <= max_bytes) {
             if (!pair->paused) {
                 pair->paused = true;
                 pair->stats.release_paused++;
@@ -251,10 +258,13 @@ pair_may_deliver(struct colo_dp_pair *pair, const void *dp)
         }
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
         pair->stats.release_overrun++;
-        VLOG_WARN_RL(&rl, "COLO pair %s: an output port has been congested "
-                     "for %d ms: released packets go on regardless (the "
-                     "port counts those it drops in tx_dropped)",
-                     pair->name, COLO_DP_RELEASE_MAX_WAIT);
+        VLOG_WARN_RL(&rl, "COLO pair %s: an output port is congested, but "
+                     "the oldest released packet has waited %lld ms and "
+                     "%"PRIuSIZE" bytes are queued (at most %d ms and %"
+                     PRIuSIZE" bytes): they go on regardless (the port "
+                     "counts those it drops in tx_dropped)", pair->name,
+                     waited, pair->queue.bytes, COLO_DP_RELEASE_MAX_WAIT,
+                     max_bytes);
     }
     pair->paused = false;
     return true;
@@ -374,7 +384,13 @@ pair_refresh_channel(struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
                              ? netdev_from_name(pair->channel_name) : NULL);
 
     if (netdev != pair->channel) {
-        netdev_close(pair->channel);
+        if (pair->channel) {
+            netdev_colo_set_gating(pair->channel, true);
+            netdev_close(pair->channel);
+        }
+        if (netdev) {
+            netdev_colo_set_gating(netdev, false);
+        }
         pair->channel = netdev;
     } else {
         netdev_close(netdev);
@@ -497,8 +513,11 @@ colo_dp_pair_destroy(struct colo_dp_pair *pair)
     pair->cmp = NULL;
     colo_rewriter_destroy(pair->rw);
     pair->rw = NULL;
-    netdev_close(pair->channel);
-    pair->channel = NULL;
+    if (pair->channel) {
+        netdev_colo_set_gating(pair->channel, true);
+        netdev_close(pair->channel);
+        pair->channel = NULL;
+    }
     free(pair->channel_name);
     pair->channel_name = NULL;
     netdev_close(pair->svm_port);

@@ -52,13 +52,15 @@
  * colo_dp_flush_released(), whichever comes first.
  *
  * Backpressure.  A queue is delivered in bursts of at most a quarter of the
- * smallest colo port send queue; while a colo port's send queue is half
- * full (netdev_colo_tx_congested()), delivery pauses and resumes when it
- * drains, so that a checkpoint flush larger than an output port can take
- * goes out over several iterations instead of being dropped.  If the
- * congestion lasts COLO_DP_RELEASE_MAX_WAIT ms (a peer that stopped
- * reading), delivery goes on regardless; the port then drops and counts
- * what does not fit, and the pair counts 'release_overrun'.
+ * smallest colo port send queue; while a colo port (other than a pair's
+ * channel) has a half full send queue (netdev_colo_tx_congested()),
+ * delivery pauses and resumes when it drains, so that a checkpoint flush
+ * larger than an output port can take goes out over several iterations
+ * instead of being dropped.  If the oldest packet has waited
+ * COLO_DP_RELEASE_MAX_WAIT ms, or the queue holds more than four times the
+ * pair's max-queue-bytes (a peer that stopped reading), delivery goes on
+ * regardless; the port then drops and counts what does not fit, and the
+ * pair counts 'release_overrun'.
  *
  * Direction.  A packet that entered the datapath on the pair's channel
  * interface came from the peer node: for colo_compare it is the secondary
@@ -145,7 +147,7 @@ struct seq *colo_dp_seq(void);
 void colo_dp_set_recirc_ops(bool (*ref)(uint32_t), void (*unref)(uint32_t));
 
 /* How long, in ms, delivery waits for a congested output port at most. */
-#define COLO_DP_RELEASE_MAX_WAIT 1000
+#define COLO_DP_RELEASE_MAX_WAIT 10000
 
 /* Datapath side.  'dp' identifies the datapath (it is only compared).
  *

@@ -74,6 +74,8 @@ struct netdev_colo {
     /* Configuration (options:remote is 'link.remote'). */
     bool vnet_hdr OVS_GUARDED;          /* options:vnet_hdr. */
     size_t tx_limit OVS_GUARDED;        /* options:tx-queue-bytes. */
+    bool gates OVS_GUARDED;             /* May be counted in 'n_congested':
+                                         * not a COLO pair's channel. */
     bool congested OVS_GUARDED;         /* Counted in 'n_congested'. */
     size_t tx_frames OVS_GUARDED;       /* Frames in 'txbuf'. */
     size_t tx_head_left OVS_GUARDED;    /* Unsent bytes of the first, if it
@@ -145,11 +147,11 @@ link_changed(struct netdev_colo *dev, enum colo_link_state old)
 }
 
 /* Counts 'dev' in 'n_congested' while it is connected and its send queue
- * is at least half full. */
+ * is at least half full, unless it is a COLO pair's channel. */
 static void
 update_congestion(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    bool congested = (colo_link_is_connected(&dev->link)
+    bool congested = (dev->gates && colo_link_is_connected(&dev->link)
                       && dev->txbuf.size >= dev->tx_limit / 2);
 
     if (congested != dev->congested) {
@@ -164,11 +166,30 @@ update_congestion(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 
 /* Returns true if a connected colo port's send queue is half full or more:
  * a sender that must not lose packets should wait (the main loop wakes up
- * when the port can send again, see netdev_colo_wait()). */
+ * when the port can send again, see netdev_colo_wait()).  The channels of
+ * COLO pairs do not count (see netdev_colo_set_gating()): released packets
+ * never go there, and a secondary that falls behind must not hold the
+ * primary's output back. */
 bool
 netdev_colo_tx_congested(void)
 {
     return atomic_count_get(&n_congested) > 0;
+}
+
+/* Sets whether 'netdev', if it is a colo port, counts for
+ * netdev_colo_tx_congested() (the default) or not (a COLO pair's
+ * channel). */
+void
+netdev_colo_set_gating(struct netdev *netdev, bool gates)
+{
+    if (is_colo_class(netdev_get_class(netdev))) {
+        struct netdev_colo *dev = netdev_colo_cast(netdev);
+
+        ovs_mutex_lock(&dev->mutex);
+        dev->gates = gates;
+        update_congestion(dev);
+        ovs_mutex_unlock(&dev->mutex);
+    }
 }
 
 /* Returns how many bytes of packets a sender may send at once, while no
@@ -454,6 +475,7 @@ netdev_colo_construct(struct netdev *netdev)
     ovs_mutex_init(&dev->mutex);
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = TX_QUEUE_DEFAULT;
+    dev->gates = true;
     colo_link_init(&dev->link);
     ofpbuf_init(&dev->rxbuf, 0);
     ofpbuf_init(&dev->txbuf, 0);

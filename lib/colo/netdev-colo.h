@@ -37,6 +37,7 @@ bool netdev_colo_get_link(const struct netdev *, bool *connected,
  * "congested"; a burst of at most netdev_colo_burst_bytes() bytes sent
  * while no port is congested always fits. */
 bool netdev_colo_tx_congested(void);
+void netdev_colo_set_gating(struct netdev *, bool gates);
 size_t netdev_colo_burst_bytes(void);
 size_t netdev_colo_drain(long long int deadline);
 
