@@ -533,7 +533,10 @@ main(int argc, char *argv[])
         free(p->remote);
     }
     free(pairs);
-    ovsdb_idl_txn_destroy(txn);
+    if (txn) {
+        /* ovsdb_idl_txn_destroy() does not take NULL. */
+        ovsdb_idl_txn_destroy(txn);
+    }
     ovsdb_idl_destroy(idl);
     unixctl_server_destroy(unixctl);
     service_stop();
