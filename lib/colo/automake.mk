@@ -37,6 +37,7 @@ tests_ovstest_SOURCES += \
 	tests/colo-test-packet.c \
 	tests/colo-test-packet.h \
 	tests/test-colo-channel.c \
+	tests/test-colo-checkpoint.c \
 	tests/test-colo-compare.c \
 	tests/test-colo-config.c \
 	tests/test-colo-drive.c \
