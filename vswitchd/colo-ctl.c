@@ -95,7 +95,8 @@ static unixctl_cb_func colo_ctl_unixctl_checkpoint_done;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
- * configuration), the unixctl commands and the "colo" netdev class. */
+ * configuration) and in checkpoint_done, the unixctl commands and the
+ * "colo" netdev class. */
 void
 colo_ctl_init(struct ovsdb_idl *idl)
 {
@@ -103,6 +104,11 @@ colo_ctl_init(struct ovsdb_idl *idl)
     ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_statistics);
     ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_request);
     ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_reason);
+    /* A manager's checkpoint_done is read by colo_ctl_run() on every
+     * iteration (the database connection wakes the main loop): it is no
+     * reason to reconfigure every bridge, which sat on the path from the
+     * acknowledgment to the first release. */
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_done);
     ovsdb_idl_omit(idl, &ovsrec_colo_col_external_ids);
 
     unixctl_command_register("colo/show", "[pair]", 0, 1,
