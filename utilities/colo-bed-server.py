@@ -23,7 +23,12 @@ bed's "VMs" run these instead:
                                       is answered with FILE's current
                                       content (re-read each time, so
                                       changing it on one VM makes it
-                                      diverge) and no Date header
+                                      diverge) and no Date header; while
+                                      FILE.diverge-every holds a number
+                                      N, every Nth answer (counted from
+                                      when it appeared) has its last but
+                                      one byte changed to "#" (same
+                                      length: periodic divergence)
   colo-bed-server.py echo PORT        TCP echo
   colo-bed-server.py source PORT      TCP: sends a fixed 64 KiB pattern
                                       over and over until the peer closes
@@ -41,6 +46,7 @@ Each listens on every IPv6 and IPv4 address, one thread per connection, until ki
 import socket
 import socketserver
 import sys
+import threading
 
 
 class HTTPHandler(socketserver.StreamRequestHandler):
@@ -55,6 +61,8 @@ class HTTPHandler(socketserver.StreamRequestHandler):
                     break
             with open(self.server.content_file, "rb") as f:
                 body = f.read()
+            if self.server.diverge_now() and len(body) >= 2:
+                body = body[:-2] + b"#" + body[-1:]
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
                              b"Content-Type: text/plain\r\n"
                              b"Content-Length: %d\r\n\r\n" % len(body)
@@ -95,6 +103,25 @@ class UDPEchoHandler(socketserver.BaseRequestHandler):
         sock.sendto(data + suffix, self.client_address)
 
 
+class PeriodicDivergence(object):
+    """Counts HTTP answers while CONTENT_FILE.diverge-every exists."""
+    content_file = None
+    answers = 0
+    lock = threading.Lock()
+
+    def diverge_now(self):
+        try:
+            with open(self.content_file + ".diverge-every") as f:
+                every = int(f.read())
+        except (FileNotFoundError, ValueError):
+            with self.lock:
+                self.answers = 0
+            return False
+        with self.lock:
+            self.answers += 1
+            return every > 0 and self.answers % every == 0
+
+
 class DualStack(object):
     """Listens on every IPv6 and IPv4 address (IPv4 alone if the namespace
     has no IPv6)."""
@@ -114,16 +141,25 @@ class TCPServer6(DualStack, TCPServer):
     pass
 
 
+class HTTPServer(PeriodicDivergence, TCPServer):
+    pass
+
+
+class HTTPServer6(PeriodicDivergence, TCPServer6):
+    pass
+
+
 class UDPServer6(DualStack, socketserver.ThreadingUDPServer):
     pass
 
 
-def make_server(tcp, port, handler):
+def make_server(tcp, port, handler, http=False):
     try:
-        cls = TCPServer6 if tcp else UDPServer6
+        cls = (HTTPServer6 if http else TCPServer6) if tcp else UDPServer6
         return cls(("::", port), handler)
     except OSError:
-        cls = TCPServer if tcp else socketserver.ThreadingUDPServer
+        cls = ((HTTPServer if http else TCPServer) if tcp
+               else socketserver.ThreadingUDPServer)
         return cls(("0.0.0.0", port), handler)
 
 
@@ -134,7 +170,7 @@ def main(argv):
         return 2
     kind, port = argv[1], int(argv[2])
     if kind == "http":
-        server = make_server(True, port, HTTPHandler)
+        server = make_server(True, port, HTTPHandler, http=True)
         server.content_file = argv[3]
     elif kind == "echo":
         server = make_server(True, port, EchoHandler)

@@ -13,6 +13,9 @@
 #       the manager acknowledges; the held answer reaches the client and
 #       traffic goes on without another request;
 #   (d) the same over IPv6, and a UDP divergence;
+#   (f) the SVM diverges every 25th HTTP answer: 300 requests, every
+#       answer the PVM's, every connection kept, one checkpoint per
+#       divergence;
 #   (e) the channel between the nodes is cut mid-stream (link down, its
 #       TCP connection aborted) and restored: degraded status while cut,
 #       the client still served, a resync checkpoint once restored, and
@@ -206,6 +209,25 @@ pass "(d) UDP divergence: checkpoint 2: $reason; the client got the PVM's" \
 udp_check fd00::1 20 || fail "UDP after the checkpoint"
 test "$(requests)" = 2 || fail "another request after the UDP checkpoint"
 pass "(d) 20 more UDP echoes, no further request"
+
+# (f) Periodic divergence: the SVM's HTTP server answers every 25th
+# request differently (same length), 300 requests on keep-alive
+# connections of 10: every answer the client gets is the PVM's, every
+# connection survives, and each divergence costs exactly one checkpoint
+# (the client waits for each answer, so divergences never overlap).
+before=$(requests)
+before_flushed=$(stat primary flushed)
+echo 25 >"$COLO_BED_DIR/svm/index.txt.diverge-every"
+bad=$(http_check 10.0.0.1 300) || fail "HTTP requests with periodic divergence failed"
+rm -f "$COLO_BED_DIR/svm/index.txt.diverge-every"
+test "$bad" = 0 || fail "$bad of 300 answers were not the PVM's"
+n=$(( $(requests) - before ))
+test "$n" = 12 || fail "$n checkpoint requests for 12 divergences"
+bed_vsctl primary wait-until COLO vm1 "checkpoint_done=$(requests)" \
+    || fail "the last checkpoint was not acknowledged"
+pass "(f) periodic divergence: 300 HTTP answers, all the PVM's, 12" \
+     "divergences, 12 checkpoints; $(( $(stat primary flushed) - before_flushed ))" \
+     "held packets released by them"
 
 # (e) Channel cut and restored during a TCP stream.
 stream_client 10.0.0.1 7 10 "$COLO_BED_DIR/client/cut.progress" \
