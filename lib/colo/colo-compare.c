@@ -80,6 +80,15 @@ struct colo_conn {
      * [ahead_start, ahead_end) if 'ahead'. */
     bool ahead;
     uint32_t ahead_start, ahead_end;
+
+    /* TCP: the secondary's payload seen so far ends at 'sec_end' (if
+     * 'sec_seen'); after a flush, primary bytes before 'settled_end' (if
+     * 'settled') were sent by the secondary before the checkpoint (see
+     * tcp_settle()). */
+    bool sec_seen;
+    uint32_t sec_end;
+    bool settled;
+    uint32_t settled_end;
 };
 
 struct colo_compare {
@@ -234,6 +243,8 @@ conn_reset(struct colo_conn *conn)
     conn->seq_known = false;
     conn->compared = false;
     conn->ahead = false;
+    conn->settled = conn->sec_seen;
+    conn->settled_end = conn->sec_end;
 }
 
 static struct colo_conn *
@@ -475,6 +486,11 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
     h->tcp_flags = cp.tcp_flags;
     if (cp.kind == COLO_KIND_TCP) {
         tcp_track_close(conn, h, side);
+        if (side == COLO_SECONDARY && h->cmp_size
+            && (!conn->sec_seen || INT_MOD_LT(conn->sec_end, held_end(h)))) {
+            conn->sec_seen = true;
+            conn->sec_end = held_end(h);
+        }
         if (side == COLO_PRIMARY) {
             tcp_track_seq(conn, h);
         } else if (tcp_secondary_is_useless(cmp, conn, h)) {
@@ -724,6 +740,37 @@ tcp_compare_ahead(struct colo_compare *cmp, struct colo_conn *conn)
     return true;
 }
 
+/* TCP, after a flush: if the primary holds the bytes at 'conn->cmp_seq'
+ * and the secondary does not, but had sent them before the checkpoint
+ * (their copy was freed by the flush, or was still on its way), takes them
+ * as settled by the checkpoint: they advance 'conn->cmp_seq' without
+ * comparison, counted in 'settled_bytes', and returns true.  The PVM's
+ * copies were simply still on their way to the comparator at the
+ * checkpoint; the secondary will not send them again (a real SVM is then a
+ * copy of the PVM, past those bytes), so without this they would wait for
+ * the compare timeout and raise a needless checkpoint. */
+static bool
+tcp_settle(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    if (!conn->settled) {
+        return false;
+    }
+    if (!INT_MOD_LT(conn->cmp_seq, conn->settled_end)) {
+        conn->settled = false;
+        return false;
+    }
+
+    struct colo_held *p = tcp_find(conn, COLO_PRIMARY, conn->cmp_seq);
+    if (!p || tcp_find(conn, COLO_SECONDARY, conn->cmp_seq)) {
+        return false;
+    }
+    uint32_t end = INT_MOD_MIN(held_end(p), conn->settled_end);
+    cmp->stats.settled_bytes += end - conn->cmp_seq;
+    conn->cmp_seq = end;
+    conn->compared = true;
+    return true;
+}
+
 static void
 compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
 {
@@ -735,6 +782,9 @@ compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
     for (;;) {
         if (!tcp_compare_bytes(cmp, conn)) {
             return;
+        }
+        if (tcp_settle(cmp, conn)) {
+            continue;
         }
         if (conn->ahead && INT_MOD_LEQ(conn->ahead_start, conn->cmp_seq)) {
             /* The gap is filled: what lies ahead was compared already. */

@@ -29,6 +29,9 @@
     COLO_STAT(untracked, "packets not compared, connection table full")    \
     COLO_STAT(secondary_retransmits, "secondary TCP data already compared") \
     COLO_STAT(released_ahead, "TCP segments released beyond a gap")        \
+    COLO_STAT(settled_bytes,                                                \
+              "TCP bytes the secondary sent before a checkpoint, released " \
+              "uncompared after it")                                        \
     COLO_STAT(secondary_dropped, "secondary packets dropped, queue full")   \
     COLO_STAT(diverged_payload, "comparisons that found different bytes")   \
     COLO_STAT(diverged_size, "datagram pairs of different sizes")           \
