@@ -32,6 +32,18 @@ to listen there and serve the first connection.  ACTIONs run in order:
                  "unexpected: TEXT" and fails
   eof            wait until the other side closes the connection
   hold           keep the connection open without reading until killed
+  seqframes:N:SIZE[:FIRST[:FILL]]
+                 send N UDP frames (10.0.0.1:80 -> 10.0.0.2:5000) of SIZE
+                 bytes each (Ethernet header included), numbered FIRST
+                 (default 0) onward: the number is the payload's first 8
+                 bytes (big-endian), the rest of the payload is FILL
+                 (a byte in hex, default 00)
+  count:N:SECONDS[:MBPS]
+                 read frames until N have come, or until none has come
+                 for SECONDS, at most MBPS megabytes a second if given (a
+                 slow client, so that the sender has to queue); print "frames=K order=ok" if the numbers
+                 (as sent by seqframes) only grew, else "order=bad"
+                 followed by the first out-of-order pair
 """
 
 import os
@@ -80,6 +92,69 @@ def recv_exactly(s, n):
     return data
 
 
+def seq_frame(seq, size, fill):
+    """A UDP frame of 'size' bytes whose payload starts with 'seq'."""
+    eth = bytes.fromhex("505400000002505400000001" "0800")
+    ip_len = size - len(eth)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, ip_len, 0, 0, 64,
+                               17, 0, bytes([10, 0, 0, 1]),
+                               bytes([10, 0, 0, 2])))
+    csum = sum(struct.unpack("!10H", bytes(ip)))
+    while csum > 0xffff:
+        csum = (csum & 0xffff) + (csum >> 16)
+    ip[10:12] = struct.pack("!H", ~csum & 0xffff)
+    udp = struct.pack("!HHHH", 80, 5000, ip_len - 20, 0)
+    payload = struct.pack("!Q", seq) + bytes([fill]) * (ip_len - 36)
+    return eth + bytes(ip) + udp + payload
+
+
+def count_frames(s, n, idle, mbps):
+    """Reads up to 'n' frames, giving up after 'idle' seconds without one,
+    at most 'mbps' megabytes a second if nonzero; returns the report
+    line."""
+    buf = bytearray()
+    start = None
+    n_bytes = 0
+    k = 0
+    last = None
+    bad = None
+    deadline = time.time() + idle
+    while k < n:
+        while len(buf) >= 4:
+            (length,) = struct.unpack("!I", buf[:4])
+            if len(buf) < 4 + length:
+                break
+            if length >= 50:
+                (seq,) = struct.unpack("!Q", buf[4 + 42:4 + 50])
+            else:
+                seq = -1
+            if bad is None and last is not None and seq <= last:
+                bad = "%d after %d" % (seq, last)
+            last = seq
+            k += 1
+            del buf[:4 + length]
+            deadline = time.time() + idle
+        if k >= n:
+            break
+        timeout = deadline - time.time()
+        if timeout <= 0 or not select.select([s], [], [], timeout)[0]:
+            break
+        if mbps:
+            # Reading this chunk must not take us above 'mbps'.
+            if start is None:
+                start = time.time()
+            ahead = start + n_bytes / (mbps * 1e6) - time.time()
+            if ahead > 0:
+                time.sleep(ahead)
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        n_bytes += len(chunk)
+        buf += chunk
+    return "frames=%d order=%s" % (k, "ok" if bad is None
+                                   else "bad (%s)" % bad)
+
+
 def main():
     s = connect(sys.argv[1])
     for action in sys.argv[2:]:
@@ -120,6 +195,24 @@ def main():
         elif verb == "eof":
             while s.recv(4096):
                 pass
+        elif verb == "seqframes":
+            args = arg.split(":")
+            n, size = int(args[0]), int(args[1])
+            first = int(args[2]) if len(args) > 2 else 0
+            fill = int(args[3], 16) if len(args) > 3 else 0
+            out = bytearray()
+            for seq in range(first, first + n):
+                eth = seq_frame(seq, size, fill)
+                out += struct.pack("!I", len(eth)) + eth
+                if len(out) > 1 << 20:
+                    s.sendall(out)
+                    out = bytearray()
+            s.sendall(out)
+        elif verb == "count":
+            args = arg.split(":")
+            mbps = float(args[2]) if len(args) > 2 else 0
+            print(count_frames(s, int(args[0]), float(args[1]), mbps))
+            sys.stdout.flush()
         elif verb == "hold":
             while True:
                 time.sleep(1)
