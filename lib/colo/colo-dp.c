@@ -144,6 +144,9 @@ static struct ovs_list pair_list OVS_GUARDED_BY(colo_dp_list_mutex)
 /* Every pair, by name, for the datapath threads (RCU). */
 static struct cmap pairs = CMAP_INITIALIZER;
 
+/* How many pairs in 'pair_list' are removed and not freed yet. */
+static size_t n_removed OVS_GUARDED_BY(colo_dp_list_mutex);
+
 /* Changes when a pair raises a checkpoint request or changes state, to
  * wake up the control side. */
 struct seq *
@@ -456,6 +459,7 @@ colo_dp_pair_create(const char *name)
         ovs_mutex_lock(&pair->mutex);
         ovs_assert(pair->removed);
         pair->removed = false;
+        n_removed--;
         ovs_mutex_unlock(&pair->mutex);
     } else {
         pair = xzalloc(sizeof *pair);
@@ -490,6 +494,7 @@ pairs_collect(void) OVS_REQUIRES(colo_dp_list_mutex)
         bool done = pair->removed && !pair->queue.n && !pair->delivering;
         ovs_mutex_unlock(&pair->mutex);
         if (done) {
+            n_removed--;
             ovs_list_remove(&pair->list_node);
             cmap_remove(&pairs, &pair->cmap_node, hash_string(pair->name, 0));
             ovsrcu_postpone(pair_free, pair);
@@ -508,6 +513,7 @@ colo_dp_pair_destroy(struct colo_dp_pair *pair)
     ovs_mutex_lock(&colo_dp_list_mutex);
     ovs_mutex_lock(&pair->mutex);
     pair->removed = true;
+    n_removed++;
     pair->mode = COLO_MODE_DISABLED;
     colo_compare_destroy(pair->cmp);
     pair->cmp = NULL;
@@ -968,11 +974,12 @@ colo_dp_flush_released(const void *dp, const struct colo_dp_recirc *rc)
     }
     free(list);
 
-    if (n) {
-        ovs_mutex_lock(&colo_dp_list_mutex);
+    /* Removed pairs whose queue this or another thread delivered. */
+    ovs_mutex_lock(&colo_dp_list_mutex);
+    if (n_removed) {
         pairs_collect();
-        ovs_mutex_unlock(&colo_dp_list_mutex);
     }
+    ovs_mutex_unlock(&colo_dp_list_mutex);
     return n > 0;
 }
 
