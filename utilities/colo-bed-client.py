@@ -26,6 +26,12 @@
       Reads what a "source" server sends for SECONDS; prints the
       throughput in Gbit/s.
 
+  colo-bed-client.py check-source HOST PORT SECONDS [RCVBUF]
+      The same, checking that every byte is the source's pattern (the
+      PVM's) and none is missing; prints "bytes=N gbps=G
+      longest_gap_ms=M" and fails on the first wrong byte.  RCVBUF sets
+      the socket's receive buffer (so the TCP window) in bytes.
+
   colo-bed-client.py latency HOST PORT COUNT
       COUNT HTTP GETs on one keep-alive connection; prints the 50th and
       99th percentiles of the request latency in microseconds.
@@ -110,6 +116,40 @@ def sink(host, port, seconds):
     return 0
 
 
+def check_source(host, port, seconds, rcvbuf=0):
+    expected = bytes(range(256)) * ((1 << 20) // 256 + 2)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    if rcvbuf:
+        # A small window keeps the VM's bursts small.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(STALL)
+    s.connect((host, port))
+    n = 0
+    gap = 0.0
+    start = last = time.monotonic()
+    while last - start < seconds:
+        data = s.recv(1 << 20)
+        now = time.monotonic()
+        gap = max(gap, now - last)
+        last = now
+        if not data:
+            print("connection closed after %d bytes" % n)
+            return 1
+        ofs = n % 256
+        if data != expected[ofs:ofs + len(data)]:
+            for i, b in enumerate(data):
+                if b != (n + i) % 256:
+                    break
+            print("byte %d is %d, not the PVM's %d" % (n + i, b, (n + i) % 256))
+            return 1
+        n += len(data)
+    s.close()
+    print("bytes=%d gbps=%.2f longest_gap_ms=%d"
+          % (n, n * 8 / (last - start) / 1e9, gap * 1000))
+    return 0
+
+
 def latency(host, port, count):
     conn = http.client.HTTPConnection(host, port, timeout=10)
     samples = []
@@ -130,6 +170,9 @@ def main(argv):
         return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
     if len(argv) == 5 and argv[1] == "sink":
         return sink(argv[2], int(argv[3]), float(argv[4]))
+    if len(argv) in (5, 6) and argv[1] == "check-source":
+        return check_source(argv[2], int(argv[3]), float(argv[4]),
+                            int(argv[5]) if len(argv) == 6 else 0)
     if len(argv) == 5 and argv[1] == "latency":
         return latency(argv[2], int(argv[3]), int(argv[4]))
     sys.stderr.write(__doc__)

@@ -30,12 +30,16 @@ bed's "VMs" run these instead:
                                       one byte changed to "#" (same
                                       length: periodic divergence)
   colo-bed-server.py echo PORT        TCP echo
-  colo-bed-server.py source PORT      TCP: sends a fixed 64 KiB pattern
+  colo-bed-server.py source PORT [FILE]
+                                      TCP: sends a fixed 64 KiB pattern
                                       over and over until the peer closes
                                       (iperf3 -R is no substitute: after a
                                       partial write it starts its buffer
                                       over, so two VMs send different
-                                      bytes)
+                                      bytes); while FILE holds a number N,
+                                      every Nth pattern sent has its first
+                                      byte changed (periodic divergence),
+                                      and FILE.count says how many were
   colo-bed-server.py udp-echo PORT [FILE]
                                       UDP echo, followed by FILE's current
                                       content if FILE exists
@@ -81,11 +85,31 @@ class EchoHandler(socketserver.BaseRequestHandler):
 
 class SourceHandler(socketserver.BaseRequestHandler):
     PATTERN = bytes(range(256)) * 256
+    CHANGED = b"\xff" + PATTERN[1:]
+
+    def diverge_every(self):
+        try:
+            with open(self.server.diverge_file) as f:
+                return int(f.read())
+        except (TypeError, FileNotFoundError, ValueError):
+            return 0
 
     def handle(self):
+        sent = 0
+        diverged = 0
+        every = 0
         try:
             while True:
-                self.request.sendall(self.PATTERN)
+                if sent % 16 == 0:
+                    every = self.diverge_every()
+                sent += 1
+                if every > 0 and sent % every == 0:
+                    diverged += 1
+                    with open(self.server.diverge_file + ".count", "w") as f:
+                        f.write("%d\n" % diverged)
+                    self.request.sendall(self.CHANGED)
+                else:
+                    self.request.sendall(self.PATTERN)
         except OSError:
             return
 
@@ -176,6 +200,7 @@ def main(argv):
         server = make_server(True, port, EchoHandler)
     elif kind == "source":
         server = make_server(True, port, SourceHandler)
+        server.diverge_file = argv[3] if len(argv) > 3 else None
     else:
         server = make_server(False, port, UDPEchoHandler)
         server.suffix_file = argv[3] if len(argv) > 3 else None

@@ -209,7 +209,7 @@ bed_vms_up() {
         printf 'Hello from the protected VM.\n' >"$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" http 80 "$COLO_BED_DIR/$vm/index.txt"
         bed_serve "$vm" echo 7
-        bed_serve "$vm" source 9
+        bed_serve "$vm" source 9 "$COLO_BED_DIR/$vm/source-diverge-every"
         bed_serve "$vm" udp-echo 7 "$COLO_BED_DIR/$vm/udp-suffix"
     done
 
