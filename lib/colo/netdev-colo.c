@@ -445,8 +445,9 @@ netdev_colo_drain(long long int deadline)
         ovs_mutex_lock(&dev->mutex);
         if (dev->tx_frames) {
             VLOG_WARN("%s: %"PRIuSIZE" packets (%"PRIu32" bytes) still "
-                      "queued for the peer are lost", netdev_get_name(&dev->up),
-                      dev->tx_frames, dev->txbuf.size);
+                      "queued for the peer are lost",
+                      netdev_get_name(&dev->up), dev->tx_frames,
+                      dev->txbuf.size);
             lost += dev->tx_frames;
             dev->stats.tx_dropped += dev->tx_frames;
             dev->tx_frames = 0;
