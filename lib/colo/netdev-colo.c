@@ -709,6 +709,14 @@ netdev_colo_send(struct netdev *netdev, int qid OVS_UNUSED,
             dev->stats.tx_dropped++;
             continue;
         }
+        if (ofpbuf_tailroom(&dev->txbuf) < framed) {
+            /* Grow geometrically: ofpbuf_put() alone grows the buffer to
+             * just fit, so that every frame queued behind a slow peer
+             * would copy the whole queue (seen as multi-second main loop
+             * iterations under AddressSanitizer). */
+            ofpbuf_prealloc_tailroom(&dev->txbuf,
+                                     MAX(framed, dev->txbuf.size));
+        }
         colo_frame_encode(&dev->txbuf, dp_packet_data(packet), size,
                           dev->vnet_hdr);
         dev->tx_frames++;
