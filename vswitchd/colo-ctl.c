@@ -672,23 +672,17 @@ colo_ctl_wait(struct ovsdb_idl *idl OVS_UNUSED)
     seq_wait(colo_dp_seq(), colo_dp_seqno);
 }
 
-/* Runs every datapath once, which delivers what COLO pairs let go. */
+/* Runs the datapaths of 'type' once, which delivers what COLO pairs let
+ * go. */
 static void
-colo_ctl_run_datapaths(void)
+colo_ctl_type_run(const char *type)
 {
-    struct sset types;
-    const char *type;
-
-    sset_init(&types);
-    ofproto_enumerate_types(&types);
-    SSET_FOR_EACH (type, &types) {
-        ofproto_type_run(type);
-    }
-    sset_destroy(&types);
+    ofproto_type_run(type);
 }
 
+/* Calls 'cb' for every datapath type. */
 static void
-colo_ctl_wait_datapaths(void)
+colo_ctl_for_each_type(void (*cb)(const char *datapath_type))
 {
     struct sset types;
     const char *type;
@@ -696,7 +690,7 @@ colo_ctl_wait_datapaths(void)
     sset_init(&types);
     ofproto_enumerate_types(&types);
     SSET_FOR_EACH (type, &types) {
-        ofproto_type_wait(type);
+        cb(type);
     }
     sset_destroy(&types);
 }
@@ -729,12 +723,12 @@ colo_ctl_exit(void)
 
     for (;;) {
         netdev_run();
-        colo_ctl_run_datapaths();
+        colo_ctl_for_each_type(colo_ctl_type_run);
         if (!colo_dp_count_released() || time_msec() >= deadline) {
             break;
         }
         netdev_wait();
-        colo_ctl_wait_datapaths();
+        colo_ctl_for_each_type(ofproto_type_wait);
         poll_timer_wait_until(deadline);
         poll_block();
     }
