@@ -14,7 +14,10 @@
 #           checkpoints that iperf3's results exchange raises (the PVM's
 #           and the SVM's reports carry their own timings).
 #
-# and prints the figures and the ratios.  Needs root.  Not a test: it
+# and prints the figures and the ratios, then, for each path's transfer
+# from the VM, the counters that grew during it (AF_PACKET receive drops
+# per port of both nodes, PVM and SVM TCP retransmissions, the comparator's
+# checkpoint requests).  Needs root.  Not a test: it
 # asserts nothing about speed.
 #
 # OVS's userspace datapath reads veth ports through AF_PACKET sockets whose
@@ -128,13 +131,61 @@ except Exception as e:
 EOF
 }
 
+# snapshot: the counters that say where a transfer loses segments, one
+# "name value" per line: AF_PACKET receive drops of each port of both nodes
+# (ss's skmem "d"), TCP retransmissions of the PVM and the SVM (nstat), and
+# the comparator's checkpoint requests by reason.
+snapshot() {
+    local node vm stat
+    for node in $COLO_BED_NODES; do
+        ip netns exec "$(bed_ns "$node")" ss -0 -m -n -a -H 2>/dev/null \
+            | sed -n "s/^p_raw.*[*]:\([^ ]*\) .*,d\([0-9]*\)).*/drops:$node\/\1 \2/p"
+    done
+    for vm in pvm svm; do
+        echo "retrans:$vm $(ip netns exec "$(bed_ns "$vm")" nstat -as \
+                            TcpRetransSegs | awk '$1 == "TcpRetransSegs" \
+                                                  { print $2 }')"
+    done
+    for stat in checkpoint_requests timeouts; do
+        echo "compare:$stat $(bed_vsctl primary get COLO vm1 \
+                              statistics:$stat 2>/dev/null || echo 0)"
+    done
+}
+
+# counters BEFORE AFTER: what grew between two snapshots, on one line.
+counters() {
+    /usr/bin/python3 - "$1" "$2" <<'EOF'
+import sys
+
+
+def load(f):
+    d = {}
+    for line in open(f):
+        k, _, v = line.partition(" ")
+        try:
+            d[k] = d.get(k, 0) + int(v)
+        except ValueError:
+            pass
+    return d
+
+
+a, b = load(sys.argv[1]), load(sys.argv[2])
+print(", ".join("%s +%d" % (k, b[k] - a.get(k, 0))
+                for k in sorted(b) if b[k] != a.get(k, 0)) or "nothing")
+EOF
+}
+
 # run NAME HOST: one line of figures for path NAME to HOST.
 run() {
     local up down lat
     up=$(iperf_gbps "$2")
+    snapshot >"$out/before"
     down=$(bed_client timeout $((seconds + 30)) /usr/bin/python3 \
            "$colo_top/utilities/colo-bed-client.py" sink "$2" 9 "$seconds") \
         || down=nan
+    snapshot >"$out/after"
+    echo "$1 from the VM: $(counters "$out/before" "$out/after")" \
+        >>"$out/counters"
     local before
     before=$(bed_vsctl primary get COLO vm1 checkpoint_request)
     lat=$(bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
@@ -237,6 +288,8 @@ echo "COLO run: $requests_colo checkpoint requests (iperf3's results" \
      "exchange differs between PVM and SVM), acknowledged by the manager;" \
      "$spurious of them during the $requests HTTP requests (whose responses" \
      "are the same from both VMs: any request there would be spurious)."
+echo "Counters during the transfers from the VM:"
+cat "$out/counters"
 echo "net.core.rmem_default during the runs: $(sysctl -n net.core.rmem_default)."
 echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)," \
      "kernel $(uname -r); ${seconds}s per iperf3 run, $requests requests."
