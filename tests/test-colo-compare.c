@@ -368,6 +368,73 @@ test_tcp_settle(struct ovs_cmdl_context *ctx OVS_UNUSED)
 }
 
 /* Sequence numbers wrap around 2^32. */
+/* A gap in the secondary's stream (an SVM segment lost on its way) raises a
+ * checkpoint request once it is 'secondary-gap-timeout' old, rather than
+ * waiting for the SVM's retransmission or the compare timeout; a gap
+ * filled in time raises nothing; 0 turns the check off. */
+static void
+test_tcp_secondary_gap(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    const char *reason;
+
+    ovs_assert(default_options()->secondary_gap_timeout == 20);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 104, .data = "bbbb"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 108, .data = "cccc"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    /* "bbbb" is lost on the secondary side. */
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 108, .data = "cccc"), 5);
+    assert_released_payloads((const char *[]) { "aaaa" }, 1);
+    ovs_assert(colo_compare_next_wakeup(cmp) <= 25);
+    colo_compare_run(cmp, 24);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_run(cmp, 25);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(strstr(reason, "the secondary's stream has a gap at "
+                      "sequence 104 for 20 ms"));
+    ovs_assert(stats(cmp).secondary_gaps == 1);
+    ovs_assert(stats(cmp).timeouts == 0);
+    ovs_assert(n_released == 1);
+    colo_compare_checkpoint_done(cmp);
+    assert_released_payloads((const char *[]) { "aaaa", "bbbb", "cccc" },
+                              3);
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* Filled in time: nothing raised, everything compared. */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 104, .data = "bbbb"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 108, .data = "cccc"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    colo_compare_run(cmp, 19);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 104, .data = "bbbb"), 19);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 108, .data = "cccc"), 19);
+    colo_compare_run(cmp, 100);
+    ovs_assert(!has_request(cmp, NULL));
+    assert_released_payloads((const char *[]) { "aaaa", "bbbb", "cccc" },
+                              3);
+    ovs_assert(stats(cmp).secondary_gaps == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* Turned off: only the compare timeout fires. */
+    struct colo_options o = *default_options();
+    o.secondary_gap_timeout = 0;
+    cmp = new_compare(&o);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 104, .data = "bbbb"), 0);
+    colo_compare_run(cmp, 2999);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_run(cmp, 3000);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(stats(cmp).timeouts == 1);
+    ovs_assert(stats(cmp).secondary_gaps == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
 static void
 test_tcp_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -1093,6 +1160,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"tcp-retransmit", NULL, 0, 0, test_tcp_retransmit, OVS_RO},
     {"tcp-gap", NULL, 0, 0, test_tcp_gap, OVS_RO},
     {"tcp-settle", NULL, 0, 0, test_tcp_settle, OVS_RO},
+    {"tcp-secondary-gap", NULL, 0, 0, test_tcp_secondary_gap, OVS_RO},
     {"tcp-wrap", NULL, 0, 0, test_tcp_wrap, OVS_RO},
     {"tcp-diverge", NULL, 0, 0, test_tcp_diverge, OVS_RO},
     {"udp-fifo", NULL, 0, 0, test_udp_fifo, OVS_RO},

@@ -89,6 +89,13 @@ struct colo_conn {
     uint32_t sec_end;
     bool settled;
     uint32_t settled_end;
+
+    /* TCP: the primary holds the bytes at 'cmp_seq', the secondary does not
+     * but holds later ones: a segment of the SVM was lost on its way here.
+     * 'gap_since' is when that was first seen, while in 'cmp->gaps'. */
+    struct ovs_list gap_node;   /* In 'cmp->gaps', if 'in_gap'. */
+    bool in_gap;
+    long long int gap_since;
 };
 
 struct colo_compare {
@@ -106,6 +113,9 @@ struct colo_compare {
     struct colo_stats stats;
 
     long long int last_run;     /* Last colo_compare_run(), in ms. */
+    long long int now;          /* Time of the current call, in ms. */
+    struct ovs_list gaps;       /* struct colo_conn with a secondary gap,
+                                 * oldest first. */
 
     uint64_t n_requests;        /* Checkpoint requests raised. */
     bool request_pending;       /* Is request 'n_requests' outstanding? */
@@ -127,6 +137,7 @@ colo_compare_create(const struct colo_options *options,
     ovs_list_init(&cmp->lru);
     ovs_list_init(&cmp->aged[COLO_PRIMARY]);
     ovs_list_init(&cmp->aged[COLO_SECONDARY]);
+    ovs_list_init(&cmp->gaps);
     return cmp;
 }
 
@@ -245,6 +256,10 @@ conn_reset(struct colo_conn *conn)
     conn->ahead = false;
     conn->settled = conn->sec_seen;
     conn->settled_end = conn->sec_end;
+    if (conn->in_gap) {
+        ovs_list_remove(&conn->gap_node);
+        conn->in_gap = false;
+    }
 }
 
 static struct colo_conn *
@@ -273,6 +288,9 @@ static void
 conn_destroy(struct colo_compare *cmp, struct colo_conn *conn)
 {
     ovs_assert(conn_is_empty(conn));
+    if (conn->in_gap) {
+        ovs_list_remove(&conn->gap_node);
+    }
     hmap_remove(&cmp->conns, &conn->node);
     ovs_list_remove(&conn->lru_node);
     cmp->stats.connections--;
@@ -444,6 +462,7 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
 {
     struct colo_packet cp;
 
+    cmp->now = now;
     colo_packet_classify(pkt, &cp);
     if (side == COLO_PRIMARY) {
         cmp->stats.primary_packets++;
@@ -771,6 +790,41 @@ tcp_settle(struct colo_compare *cmp, struct colo_conn *conn)
     return true;
 }
 
+/* TCP: notes whether the secondary's stream of 'conn' has a gap where
+ * comparison stands: the primary holds the bytes at 'conn->cmp_seq', the
+ * secondary does not but holds later ones.  The SVM sends in order, so
+ * its segment there was lost on the way (seen: a full AF_PACKET receive
+ * buffer on the secondary node).  Its retransmission comes only after the
+ * SVM's retransmission timeout, 200 ms at least and backing off, since
+ * the client, which receives nothing beyond the gap, acknowledges nothing
+ * new; colo_compare_run() asks for a checkpoint instead once the gap is
+ * older than the 'secondary-gap-timeout' option. */
+static void
+tcp_track_secondary_gap(struct colo_compare *cmp, struct colo_conn *conn)
+{
+    bool gap = false;
+
+    if (tcp_find(conn, COLO_PRIMARY, conn->cmp_seq)
+        && !tcp_find(conn, COLO_SECONDARY, conn->cmp_seq)) {
+        const struct colo_held *s;
+
+        LIST_FOR_EACH (s, conn_node, &conn->queue[COLO_SECONDARY]) {
+            if (s->cmp_size && INT_MOD_LT(conn->cmp_seq, s->seq)) {
+                gap = true;
+                break;
+            }
+        }
+    }
+    if (gap && !conn->in_gap) {
+        conn->in_gap = true;
+        conn->gap_since = cmp->now;
+        ovs_list_push_back(&cmp->gaps, &conn->gap_node);
+    } else if (!gap && conn->in_gap) {
+        conn->in_gap = false;
+        ovs_list_remove(&conn->gap_node);
+    }
+}
+
 static void
 compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
 {
@@ -800,8 +854,11 @@ compare_tcp(struct colo_compare *cmp, struct colo_conn *conn)
     tcp_release_compared(cmp, conn);
     if (!ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
         && (conn->ahead || !tcp_find(conn, COLO_PRIMARY, conn->cmp_seq))) {
-        tcp_compare_ahead(cmp, conn);
+        if (!tcp_compare_ahead(cmp, conn)) {
+            return;
+        }
     }
+    tcp_track_secondary_gap(cmp, conn);
 }
 
 static void
@@ -839,6 +896,30 @@ check_timeout(struct colo_compare *cmp, long long int now)
     }
 }
 
+/* Raises a checkpoint request if a gap in the secondary's TCP stream has
+ * lasted the 'secondary-gap-timeout' (see tcp_track_secondary_gap()). */
+static void
+check_secondary_gaps(struct colo_compare *cmp, long long int now)
+{
+    unsigned int timeout = cmp->options.secondary_gap_timeout;
+
+    if (!timeout || cmp->request_pending || ovs_list_is_empty(&cmp->gaps)) {
+        return;
+    }
+
+    const struct colo_conn *conn = CONTAINER_OF(ovs_list_front(&cmp->gaps),
+                                                struct colo_conn, gap_node);
+    if (now - conn->gap_since >= timeout) {
+        char *name = conn_name(conn);
+
+        request_checkpoint(cmp, &cmp->stats.secondary_gaps,
+                           "%s: the secondary's stream has a gap at sequence "
+                           "%"PRIu32" for %lld ms", name, conn->cmp_seq,
+                           now - conn->gap_since);
+        free(name);
+    }
+}
+
 /* Forgets connections that hold nothing and have been idle for the idle
  * timeout (or, if closed, a second). */
 static void
@@ -869,7 +950,9 @@ void
 colo_compare_run(struct colo_compare *cmp, long long int now)
 {
     cmp->last_run = now;
+    cmp->now = now;
     check_timeout(cmp, now);
+    check_secondary_gaps(cmp, now);
     expire_conns(cmp, now);
 }
 
@@ -896,8 +979,17 @@ colo_compare_next_wakeup(const struct colo_compare *cmp)
         next = MIN(next, conn->last_used
                          + MIN(cmp->options.idle_timeout, CLOSED_LINGER_MS));
     }
-    return (next == LLONG_MAX ? next
+    next = (next == LLONG_MAX ? next
             : MAX(next, cmp->last_run + cmp->options.scan_period));
+    if (cmp->options.secondary_gap_timeout && !cmp->request_pending
+        && !ovs_list_is_empty(&cmp->gaps)) {
+        const struct colo_conn *conn = CONTAINER_OF(
+            ovs_list_front(&cmp->gaps), struct colo_conn, gap_node);
+
+        next = MIN(next, conn->gap_since
+                         + cmp->options.secondary_gap_timeout);
+    }
+    return next;
 }
 
 /* If a checkpoint request is outstanding, returns true and stores its

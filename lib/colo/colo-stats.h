@@ -36,6 +36,9 @@
     COLO_STAT(diverged_payload, "comparisons that found different bytes")   \
     COLO_STAT(diverged_size, "datagram pairs of different sizes")           \
     COLO_STAT(timeouts, "checkpoint requests raised by a timeout")          \
+    COLO_STAT(secondary_gaps,                                               \
+              "checkpoint requests raised by a gap in the secondary's TCP " \
+              "stream")                                                     \
     COLO_STAT(queue_full, "checkpoint requests raised by a full queue")     \
     COLO_STAT(table_full, "checkpoint requests raised by a full table")     \
     COLO_STAT(malformed, "malformed IP packets, compared as whole frames")  \
