@@ -90,12 +90,14 @@ struct colo_conn {
     bool settled;
     uint32_t settled_end;
 
-    /* TCP: the primary holds the bytes at 'cmp_seq', the secondary does not
-     * but holds later ones: a segment of the SVM was lost on its way here.
-     * 'gap_since' is when that was first seen, while in 'cmp->gaps'. */
+    /* TCP: primary packets wait while the secondary holds bytes beyond
+     * 'cmp_seq' (see tcp_track_secondary_gap()).  'gap_since' is when that
+     * was first seen with comparison at 'gap_seq' and 'gap_ahead_end',
+     * while in 'cmp->gaps'. */
     struct ovs_list gap_node;   /* In 'cmp->gaps', if 'in_gap'. */
     bool in_gap;
     long long int gap_since;
+    uint32_t gap_seq, gap_ahead_end;
 };
 
 struct colo_compare {
@@ -790,38 +792,46 @@ tcp_settle(struct colo_compare *cmp, struct colo_conn *conn)
     return true;
 }
 
-/* TCP: notes whether the secondary's stream of 'conn' has a gap where
- * comparison stands: the primary holds the bytes at 'conn->cmp_seq', the
- * secondary does not but holds later ones.  The SVM sends in order, so
- * its segment there was lost on the way (seen: a full AF_PACKET receive
- * buffer on the secondary node).  Its retransmission comes only after the
- * SVM's retransmission timeout, 200 ms at least and backing off, since
- * the client, which receives nothing beyond the gap, acknowledges nothing
- * new; colo_compare_run() asks for a checkpoint instead once the gap is
- * older than the 'secondary-gap-timeout' option. */
+/* TCP: notes whether 'conn' is stuck on a gap: primary packets wait, and
+ * the secondary holds bytes beyond 'conn->cmp_seq', so the SVM has sent
+ * further and what is missing at 'cmp_seq' was lost on the way (seen: a
+ * full AF_PACKET receive buffer on either node).  Typically the primary
+ * holds the bytes at 'cmp_seq' and the secondary does not: the SVM
+ * retransmits only after its retransmission timeout, 200 ms at least and
+ * backing off, since the client, which receives nothing beyond the gap,
+ * acknowledges nothing new.  Both sides may also miss bytes there.  While
+ * comparison moves on (at 'cmp_seq' or ahead of a primary-side gap) the
+ * clock restarts; colo_compare_run() asks for a checkpoint once the same
+ * gap is older than the 'secondary-gap-timeout' option.  A secondary that
+ * is merely behind holds nothing beyond 'cmp_seq' and is left to the
+ * compare timeout. */
 static void
 tcp_track_secondary_gap(struct colo_compare *cmp, struct colo_conn *conn)
 {
     bool gap = false;
 
-    if (tcp_find(conn, COLO_PRIMARY, conn->cmp_seq)
-        && !tcp_find(conn, COLO_SECONDARY, conn->cmp_seq)) {
+    if (!ovs_list_is_empty(&conn->queue[COLO_PRIMARY])) {
         const struct colo_held *s;
 
         LIST_FOR_EACH (s, conn_node, &conn->queue[COLO_SECONDARY]) {
-            if (s->cmp_size && INT_MOD_LT(conn->cmp_seq, s->seq)) {
+            if (s->cmp_size && INT_MOD_LT(conn->cmp_seq, held_end(s))) {
                 gap = true;
                 break;
             }
         }
     }
+    uint32_t ahead_end = conn->ahead ? conn->ahead_end : conn->cmp_seq;
+    if (conn->in_gap && (!gap || conn->gap_seq != conn->cmp_seq
+                         || conn->gap_ahead_end != ahead_end)) {
+        conn->in_gap = false;
+        ovs_list_remove(&conn->gap_node);
+    }
     if (gap && !conn->in_gap) {
         conn->in_gap = true;
         conn->gap_since = cmp->now;
+        conn->gap_seq = conn->cmp_seq;
+        conn->gap_ahead_end = ahead_end;
         ovs_list_push_back(&cmp->gaps, &conn->gap_node);
-    } else if (!gap && conn->in_gap) {
-        conn->in_gap = false;
-        ovs_list_remove(&conn->gap_node);
     }
 }
 
