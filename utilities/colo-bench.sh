@@ -24,11 +24,17 @@
 # receive buffer is net.core.rmem_default (208 KiB on Debian, and not
 # settable per namespace): a burst from a VM overflows it and the packets
 # are dropped.  Plain forwarding loses a little (TCP recovers by fast
-# retransmit); COLO loses more, since a lost SVM segment holds its
-# connection until the SVM's retransmission timeout.  The benchmark raises
-# net.core.rmem_default to COLO_BENCH_RMEM bytes (default 4 MiB; 0 leaves
-# it alone) for all three paths, before the sockets are opened, and puts
-# the old value back when it ends.
+# retransmit); COLO would lose more, since a lost SVM segment holds its
+# connection until the SVM's retransmission timeout, so ovs-vswitchd sizes
+# the buffers of the ports that carry a pair itself (the pair's option
+# port-rx-buffer).  The benchmark measures the host as it is: the plain
+# path runs with the host's buffers (the pair's option is set to 0 first).
+#
+#   COLO_BENCH_RMEM      net.core.rmem_default for the runs, in bytes: 0
+#                        (the default) leaves the host's value; several
+#                        values, e.g. "0 4194304", run the whole benchmark
+#                        once per value (set before the bed's sockets are
+#                        opened, the old value put back at the end)
 #
 #   COLO_BENCH_SECONDS   iperf3 duration per run (default 10)
 #   COLO_BENCH_REQUESTS  HTTP requests per latency run (default 2000)
@@ -68,8 +74,18 @@ fi
 mss_list=${COLO_BENCH_MSS:-128 256 512 1024 1448}
 seconds=${COLO_BENCH_SECONDS:-10}
 requests=${COLO_BENCH_REQUESTS:-2000}
-rmem=${COLO_BENCH_RMEM:-4194304}
+rmem=${COLO_BENCH_RMEM:-0}
 out=$COLO_BED_DIR/bench
+
+if test "$rmem" != "${rmem% *}"; then
+    for value in $rmem; do
+        echo "=== net.core.rmem_default: $( \
+              test "$value" = 0 && echo "the host's" || echo "$value")"
+        COLO_BENCH_RMEM=$value "$0" "$@" || exit
+        echo
+    done
+    exit 0
+fi
 
 old_rmem=$(sysctl -n net.core.rmem_default)
 trap 'bed_down; rm -rf "$out"; rmdir "$COLO_BED_DIR" 2>/dev/null; sysctl -q -w net.core.rmem_default=$old_rmem' EXIT
@@ -146,10 +162,20 @@ snapshot() {
                             TcpRetransSegs | awk '$1 == "TcpRetransSegs" \
                                                   { print $2 }')"
     done
-    for stat in checkpoint_requests timeouts; do
+    for stat in checkpoint_requests timeouts secondary_gaps; do
         echo "compare:$stat $(bed_vsctl primary get COLO vm1 \
                               statistics:$stat 2>/dev/null || echo 0)"
     done
+}
+
+# buffers: the receive buffer ("rb" in ss -m) of each port's AF_PACKET
+# socket on both nodes, on one line.
+buffers() {
+    local node
+    for node in $COLO_BED_NODES; do
+        ip netns exec "$(bed_ns "$node")" ss -0 -m -n -a -H 2>/dev/null \
+            | sed -n "s/^p_raw.*[*]:\([^ ]*\) .*,rb\([0-9]*\),.*/$node\/\1 \2/p"
+    done | sort -u | paste -s -d ' '
 }
 
 # counters BEFORE AFTER: what grew between two snapshots, on one line.
@@ -184,8 +210,8 @@ run() {
            "$colo_top/utilities/colo-bed-client.py" sink "$2" 9 "$seconds") \
         || down=nan
     snapshot >"$out/after"
-    echo "$1 from the VM: $(counters "$out/before" "$out/after")" \
-        >>"$out/counters"
+    echo "$1 from the VM: $(counters "$out/before" "$out/after");" \
+         "receive buffers: $(buffers)" >>"$out/counters"
     local before
     before=$(bed_vsctl primary get COLO vm1 checkpoint_request)
     lat=$(bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
@@ -260,6 +286,11 @@ run direct 10.1.0.1
 run colo 10.0.0.1
 requests_colo=$(bed_vsctl primary get COLO vm1 checkpoint_request)
 plain_flows
+# Plain OVS as shipped: the host's receive buffers on the ports again.
+for node in primary secondary; do
+    bed_vsctl $node set COLO vm1 options:port-rx-buffer=0
+done
+sleep 0.5
 run ovs 10.0.0.1
 
 /usr/bin/python3 - "$out/results" <<'EOF'

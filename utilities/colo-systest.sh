@@ -22,6 +22,12 @@
 #       TCP connection aborted) and restored: degraded status while cut,
 #       the client still served, a resync checkpoint once restored, and
 #       every byte of the stream echoed exactly once;
+#   (s) the host as shipped: a 5 s bulk transfer from the VM with the
+#       host's socket buffers, through plain OVS (the host's buffers on
+#       every port) and then through the pair: every byte the PVM's, in
+#       order, at no less than COLO_SYSTEST_STOCK_PERCENT (default 50) % of
+#       plain OVS's throughput, the ports that carry the pair given
+#       port-rx-buffer's default;
 #   (c) failover: the primary's ovs-vswitchd is killed during an IPv4 and
 #       an IPv6 TCP stream; the manager fails the pair over to the
 #       secondary; both streams go on, every byte exactly once.
@@ -36,6 +42,7 @@ fi
 colo_bootstrap
 
 COLO_SYSTEST_REQUESTS=${COLO_SYSTEST_REQUESTS:-1000}
+COLO_SYSTEST_STOCK_PERCENT=${COLO_SYSTEST_STOCK_PERCENT:-50}
 passed=0
 fail() {
     echo "colo-systest: FAILED: $*" >&2
@@ -298,6 +305,56 @@ wait "$cut_pid" || fail "stream across the cut: $(cat "$COLO_BED_DIR/client/cut.
 pass "(e) $(cat "$COLO_BED_DIR/client/cut.out")"
 test "$(stat primary unprotected)" -gt 0 \
     || fail "no packet counted unprotected while degraded"
+
+# (s) The host as shipped.  check-source checks that every byte is the
+# PVM's pattern, in order, and prints "bytes=N gbps=G longest_gap_ms=M".
+# Plain OVS first, by flows above the pair's (whose priority is the default
+# 32768), removed after, with the
+# host's receive buffers on the ports (port-rx-buffer=0 gives them back).
+of() {
+    bed_exec primary "$(bed_ovs utilities/ovs-ofctl)" "$@"
+}
+gbps() {
+    echo "$1" | sed -n 's/.*gbps=\([0-9.]*\).*/\1/p'
+}
+# rb NODE PORT: the receive buffer of NODE's AF_PACKET socket on PORT.
+rb() {
+    ip netns exec "$(bed_ns "$1")" ss -0 -m -n -a -H \
+        | sed -n "s/^p_raw.*[*]:$2 .*,rb\([0-9]*\),.*/\1/p" | head -1
+}
+for node in primary secondary; do
+    bed_vsctl $node set COLO vm1 options:port-rx-buffer=0
+done
+printf '%s\n' \
+    'priority=40000,cookie=0x5,in_port=uplink actions=output:pvm' \
+    'priority=40000,cookie=0x5,in_port=pvm actions=output:uplink' \
+    | of add-flows br0 - || fail "plain flows"
+plain=$(client_py "$colo_top/utilities/colo-bed-client.py" check-source \
+        10.0.0.1 9 5) || fail "bulk transfer through plain OVS: $plain"
+plain_rb=$(rb primary pvm)
+of del-flows br0 cookie=0x5/-1 || fail "plain flows not removed"
+for node in primary secondary; do
+    bed_vsctl $node remove COLO vm1 options port-rx-buffer
+done
+before=$(requests)
+gaps=$(stat primary secondary_gaps)
+colo=$(client_py "$colo_top/utilities/colo-bed-client.py" check-source \
+       10.0.0.1 9 5) || fail "bulk transfer through the pair: $colo"
+want=4194304    # The default.
+for port in primary/pvm secondary/svm; do
+    got=$(rb "${port%/*}" "${port#*/}")
+    test "${got:-0}" -ge "$want" \
+        || fail "$port: receive buffer ${got:-unknown}, not $want"
+done
+awk -v c="$(gbps "$colo")" -v p="$(gbps "$plain")" \
+    -v pct="$COLO_SYSTEST_STOCK_PERCENT" 'BEGIN { exit !(c * 100 >= p * pct) }' \
+    || fail "from the VM on a stock host: pair $colo, plain OVS $plain:" \
+            "below $COLO_SYSTEST_STOCK_PERCENT %"
+pass "(s) net.core.rmem_default $(sysctl -n net.core.rmem_default):" \
+     "5 s from the VM, plain OVS (pvm buffer $plain_rb) $plain; the pair" \
+     "(pvm and svm buffers $want) $colo, every byte the PVM's, in order" \
+     "($(( $(stat primary secondary_gaps) - gaps )) secondary gaps," \
+     "$(( $(requests) - before )) checkpoints)"
 
 # (c) Failover during an IPv4 and an IPv6 stream.
 stream_client 10.0.0.1 7 12 "$COLO_BED_DIR/client/v4.progress" \

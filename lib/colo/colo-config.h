@@ -64,7 +64,9 @@ const char *colo_mode_to_string(enum colo_mode);
     COLO_OPTION(idle_timeout, "idle-timeout", 1000, 86400000, 300000, "ms") \
     COLO_OPTION(tcp_timestamp_offset, "tcp-timestamp-offset", 0, 1, 1, "") \
     COLO_OPTION(secondary_gap_timeout, "secondary-gap-timeout", 0, 60000,  \
-                20, "ms")
+                20, "ms")                                                   \
+    COLO_OPTION(port_rx_buffer, "port-rx-buffer", 0, 268435456, 4194304,   \
+                "bytes")
 
 /* A pair's options in effect. */
 struct colo_options {

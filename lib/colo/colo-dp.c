@@ -29,6 +29,9 @@
 #include "dp-packet.h"
 #include "hash.h"
 #include "netdev-provider.h"
+#ifdef __linux__
+#include "netdev-linux.h"
+#endif
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
@@ -37,6 +40,7 @@
 #include "ovs-rcu.h"
 #include "seq.h"
 #include "smap.h"
+#include "sset.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -118,6 +122,12 @@ struct colo_dp_pair {
                                              * in (secondary mode), or NULL. */
     const void *dp OVS_GUARDED; /* Datapath of the last action, or NULL. */
 
+    /* The ports, the channel excepted, whose packets the pair's actions
+     * took: those that carry its traffic, whose receive buffers
+     * colo_dp_run() sizes (option "port-rx-buffer"). */
+    struct netdev **ports OVS_GUARDED;
+    size_t n_ports OVS_GUARDED;
+
     /* Channel state and degraded mode (primary). */
     bool linked OVS_GUARDED;    /* Channel connected at the last look. */
     uint64_t n_connects OVS_GUARDED; /* Its connection count then. */
@@ -146,6 +156,19 @@ static struct cmap pairs = CMAP_INITIALIZER;
 
 /* How many pairs in 'pair_list' are removed and not freed yet. */
 static size_t n_removed OVS_GUARDED_BY(colo_dp_list_mutex);
+
+/* Set when a pair's ports or their receive buffer option change, for
+ * colo_dp_run() to size the ports' receive buffers again. */
+static atomic_bool ports_changed = false;
+
+/* A port whose receive buffer colo_dp_run() sized, and to what.  Only the
+ * main thread uses 'sized_ports'. */
+struct sized_port {
+    struct netdev *netdev;
+    int bytes;
+};
+static struct sized_port *sized_ports;
+static size_t n_sized_ports;
 
 /* Changes when a pair raises a checkpoint request or changes state, to
  * wake up the control side. */
@@ -528,6 +551,13 @@ colo_dp_pair_destroy(struct colo_dp_pair *pair)
     pair->channel_name = NULL;
     netdev_close(pair->svm_port);
     pair->svm_port = NULL;
+    for (size_t i = 0; i < pair->n_ports; i++) {
+        netdev_close(pair->ports[i]);
+    }
+    free(pair->ports);
+    pair->ports = NULL;
+    pair->n_ports = 0;
+    atomic_store_relaxed(&ports_changed, true);
     pair->degraded = pair->missed = false;
     memset(&pair->stats, 0, sizeof pair->stats);
     ovs_mutex_unlock(&pair->mutex);
@@ -582,6 +612,9 @@ colo_dp_pair_configure(struct colo_dp_pair *pair, enum colo_mode mode,
         colo_rewriter_set_failover(pair->rw, mode == COLO_MODE_FAILOVER);
     }
     pair->mode = mode;
+    if (pair->options.port_rx_buffer != options->port_rx_buffer) {
+        atomic_store_relaxed(&ports_changed, true);
+    }
     pair->options = *options;
     pair_update_link(pair);
     ovs_mutex_unlock(&pair->mutex);
@@ -666,6 +699,16 @@ colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
                                          &n_connects) ? "unknown"
                  : connected ? "connected" : "disconnected");
     }
+    if (pair->n_ports) {
+        struct sset names = SSET_INITIALIZER(&names);
+
+        for (size_t i = 0; i < pair->n_ports; i++) {
+            sset_add(&names, netdev_get_name(pair->ports[i]));
+        }
+        smap_add_nocopy(status, xstrdup("ports"),
+                        sset_join(&names, ",", ""));
+        sset_destroy(&names);
+    }
     if (pair->cmp) {
         smap_add(status, "degraded", pair->degraded ? "true" : "false");
         if (pair->degraded && pair->missed) {
@@ -693,6 +736,75 @@ colo_dp_pair_dump_conns(struct colo_dp_pair *pair, struct ds *s)
     ovs_mutex_unlock(&pair->mutex);
 }
 
+/* Asks for receive buffer 'bytes' on 'netdev', if it has AF_PACKET
+ * receive sockets (system and internal ports). */
+static void
+size_port(struct netdev *netdev, int bytes)
+{
+#ifdef __linux__
+    netdev_linux_set_rx_buffer(netdev, bytes);
+#else
+    (void) netdev;
+    (void) bytes;
+#endif
+}
+
+/* Sizes the receive buffers of the ports that carry pairs: each gets the
+ * largest "port-rx-buffer" among the pairs it carries.  A burst from a VM
+ * that overflows a buffer loses segments that only the VM's retransmission
+ * timeout brings back, far slower for a compared connection than for a
+ * plain one.  A port that no longer carries a pair gets the system's
+ * default back. */
+static void
+size_ports(void) OVS_REQUIRES(colo_dp_list_mutex)
+{
+    struct sized_port *want = NULL;
+    size_t n_want = 0, allocated = 0;
+    struct colo_dp_pair *pair;
+
+    LIST_FOR_EACH (pair, list_node, &pair_list) {
+        ovs_mutex_lock(&pair->mutex);
+        for (size_t i = 0; i < pair->n_ports; i++) {
+            int bytes = pair->options.port_rx_buffer;
+            size_t j;
+
+            for (j = 0; j < n_want; j++) {
+                if (want[j].netdev == pair->ports[i]) {
+                    want[j].bytes = MAX(want[j].bytes, bytes);
+                    break;
+                }
+            }
+            if (j == n_want) {
+                if (n_want == allocated) {
+                    want = x2nrealloc(want, &allocated, sizeof *want);
+                }
+                want[n_want].netdev = netdev_ref(pair->ports[i]);
+                want[n_want++].bytes = bytes;
+            }
+        }
+        ovs_mutex_unlock(&pair->mutex);
+    }
+
+    for (size_t i = 0; i < n_sized_ports; i++) {
+        struct netdev *netdev = sized_ports[i].netdev;
+        bool kept = false;
+
+        for (size_t j = 0; j < n_want && !kept; j++) {
+            kept = want[j].netdev == netdev;
+        }
+        if (!kept) {
+            size_port(netdev, 0);
+        }
+        netdev_close(netdev);
+    }
+    for (size_t i = 0; i < n_want; i++) {
+        size_port(want[i].netdev, want[i].bytes);
+    }
+    free(sized_ports);
+    sized_ports = want;
+    n_sized_ports = n_want;
+}
+
 /* Runs the pairs' timers (compare timeouts, expiry, rewriter holds) and
  * watches their channels.  Packets let go here wait for their datapath. */
 void
@@ -700,8 +812,14 @@ colo_dp_run(void)
 {
     long long int now = time_msec();
     struct colo_dp_pair *pair;
+    bool changed;
 
     ovs_mutex_lock(&colo_dp_list_mutex);
+    atomic_read_relaxed(&ports_changed, &changed);
+    if (changed) {
+        atomic_store_relaxed(&ports_changed, false);
+        size_ports();
+    }
     LIST_FOR_EACH (pair, list_node, &pair_list) {
         ovs_mutex_lock(&pair->mutex);
         pair->depth = 0;
@@ -737,6 +855,26 @@ colo_dp_wait(void)
         ovs_mutex_unlock(&pair->mutex);
     }
     ovs_mutex_unlock(&colo_dp_list_mutex);
+}
+
+/* Remembers that 'in_netdev' carries 'pair''s traffic. */
+static void
+pair_note_port(struct colo_dp_pair *pair, const struct netdev *in_netdev)
+    OVS_REQUIRES(pair->mutex)
+{
+    if (!in_netdev || in_netdev == pair->channel) {
+        return;
+    }
+    for (size_t i = 0; i < pair->n_ports; i++) {
+        if (pair->ports[i] == in_netdev) {
+            return;
+        }
+    }
+    pair->ports = xrealloc(pair->ports,
+                           (pair->n_ports + 1) * sizeof *pair->ports);
+    pair->ports[pair->n_ports++] = netdev_ref(in_netdev);
+    atomic_store_relaxed(&ports_changed, true);
+    seq_change(colo_dp_seq());
 }
 
 static bool
@@ -888,6 +1026,7 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
             ovs_mutex_lock(&pair->mutex);
             pair->dp = dp;
             pair_update_link(pair);
+            pair_note_port(pair, in_netdev);
             execute_mirror(pair, batch);
             ovs_mutex_unlock(&pair->mutex);
         }
@@ -915,6 +1054,7 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
     pair->dp = dp;
     pair->depth = depth;
     pair_update_link(pair);
+    pair_note_port(pair, in_netdev);
 
     bool from_peer = pair->channel && in_netdev == pair->channel;
     bool had_request = pair_has_request(pair);
