@@ -367,7 +367,6 @@ test_tcp_settle(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
-/* Sequence numbers wrap around 2^32. */
 /* A gap in the secondary's stream (an SVM segment lost on its way) raises a
  * checkpoint request once it is 'secondary-gap-timeout' old, rather than
  * waiting for the SVM's retransmission or the compare timeout; a gap
@@ -419,6 +418,39 @@ test_tcp_secondary_gap(struct ovs_cmdl_context *ctx OVS_UNUSED)
     colo_compare_destroy(cmp);
     clear_released();
 
+    /* Bytes missing on both sides where comparison stands, the secondary
+     * holding later ones that the primary does not: compare-ahead cannot
+     * go on either, and the same gap raises the request (seen on a stock
+     * host, where it waited for the compare timeout). */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 108, .data = "cccc"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 112, .data = "dddd"), 0);
+    assert_released_payloads((const char *[]) { "aaaa" }, 1);
+    colo_compare_run(cmp, 19);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_run(cmp, 20);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(stats(cmp).secondary_gaps == 1);
+    ovs_assert(stats(cmp).timeouts == 0);
+    colo_compare_checkpoint_done(cmp);
+    assert_released_payloads((const char *[]) { "aaaa", "cccc" }, 2);
+    colo_compare_destroy(cmp);
+    clear_released();
+
+    /* A secondary that is merely behind (nothing beyond where comparison
+     * stands) is left to the compare timeout. */
+    cmp = new_compare(NULL);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 104, .data = "bbbb"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 100, .data = "aaaa"), 0);
+    colo_compare_run(cmp, 2999);
+    ovs_assert(!has_request(cmp, NULL));
+    ovs_assert(stats(cmp).secondary_gaps == 0);
+    colo_compare_destroy(cmp);
+    clear_released();
+
     /* Turned off: only the compare timeout fires. */
     struct colo_options o = *default_options();
     o.secondary_gap_timeout = 0;
@@ -435,6 +467,7 @@ test_tcp_secondary_gap(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* Sequence numbers wrap around 2^32. */
 static void
 test_tcp_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
