@@ -54,18 +54,30 @@ import struct
 import sys
 import time
 
+import ovs.socket_util
+
+
+def strerror(error):
+    return os.strerror(error) if isinstance(error, int) else str(error)
+
 
 def connect(address):
+    # OVS's make_unix_socket() reaches paths longer than sun_path through
+    # /proc/self/fd (a test directory below a long checkout path).
     if address.startswith("unix:"):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(address[5:])
+        error, s = ovs.socket_util.make_unix_socket(
+            socket.SOCK_STREAM, False, None, address[5:])
+        if error:
+            sys.exit("colo-peer: %s: %s" % (address, strerror(error)))
     elif address.startswith("tcp:"):
         host, port = address[4:].rsplit(":", 1)
         s = socket.create_connection((host, int(port)))
     elif address.startswith("punix:"):
         path = address[6:]
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path + ".tmp")
+        error, listener = ovs.socket_util.make_unix_socket(
+            socket.SOCK_STREAM, False, path + ".tmp", None)
+        if error:
+            sys.exit("colo-peer: %s: %s" % (address, strerror(error)))
         listener.listen(1)
         os.rename(path + ".tmp", path)
         s, _ = listener.accept()
