@@ -89,6 +89,7 @@ struct notify_pair {
     int64_t written;            /* Last checkpoint_done we committed. */
     int64_t writing;            /* checkpoint_done in the transaction in
                                  * flight, 0 if none. */
+    unsigned int acks_writing;  /* 'acks_pending' when it was created. */
 
     /* Counters, for colo-notify/show. */
     unsigned long long int n_do_checkpoint;
@@ -370,7 +371,10 @@ find_row(const char *name)
 
 /* Writes checkpoint_done for the COLO_CHECKPOINTs received: the pending
  * request's number if there is one, otherwise one more than the greater
- * of the columns (a checkpoint the manager took on its own). */
+ * of the columns (a checkpoint the manager took on its own).  All the
+ * COLO_CHECKPOINTs received so far go in one write, since only the
+ * highest number matters (ovs-vswitchd flushes once for it): a burst costs
+ * one transaction, and those that come while it is in flight the next. */
 static void
 write_checkpoints(void)
 {
@@ -390,13 +394,14 @@ write_checkpoints(void)
                 VLOG_INFO("%s: checkpoint_done=%"PRId64" written", p->name,
                           p->writing);
                 p->written = p->writing;
-                p->acks_pending--;
+                p->acks_pending -= p->acks_writing;
             } else {
                 VLOG_INFO("%s: writing checkpoint_done=%"PRId64" failed "
                           "(%s); will retry", p->name, p->writing,
                           ovsdb_idl_txn_status_to_string(status));
             }
             p->writing = 0;
+            p->acks_writing = 0;
         }
         ovsdb_idl_txn_destroy(txn);
         txn = NULL;
@@ -423,6 +428,7 @@ write_checkpoints(void)
         ovsrec_colo_verify_checkpoint_done(row);
         ovsrec_colo_set_checkpoint_done(row, done);
         p->writing = done;
+        p->acks_writing = p->acks_pending;
     }
     if (txn) {
         ovsdb_idl_txn_commit(txn);
