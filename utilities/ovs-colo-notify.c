@@ -97,6 +97,7 @@ struct notify_pair {
     unsigned long long int n_init;
     unsigned long long int n_unknown;
     unsigned long long int n_errors;
+    unsigned long long int n_refused;
 };
 
 static struct notify_pair *pairs;
@@ -173,6 +174,7 @@ peer_flush(struct notify_pair *p)
 static void
 peer_run_connection(struct notify_pair *p)
 {
+    static struct vlog_rate_limit refusal_rl = VLOG_RATE_LIMIT_INIT(5, 5);
     char *detail;
     int error;
 
@@ -184,8 +186,10 @@ peer_run_connection(struct notify_pair *p)
                   stream_get_name(p->link.stream));
         break;
     case COLO_LINK_REFUSED:
-        VLOG_WARN("%s: refused manager %s: already connected to %s",
-                  p->name, detail, stream_get_name(p->link.stream));
+        p->n_refused++;
+        VLOG_WARN_RL(&refusal_rl, "%s: refused manager %s: already "
+                     "connected to %s", p->name, detail,
+                     stream_get_name(p->link.stream));
         break;
     case COLO_LINK_CONNECT_FAILED:
         set_error(p, xasprintf("connecting failed (%s)",
@@ -579,10 +583,11 @@ notify_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       ? (p->sent == p->request ? "request sent" : "request")
                       : "none", p->acks_pending);
         ds_put_format(&s, "  connections=%llu do_checkpoint=%llu "
-                      "checkpoint=%llu init=%llu unknown=%llu errors=%llu\n",
+                      "checkpoint=%llu init=%llu unknown=%llu errors=%llu "
+                      "refused=%llu\n",
                       (unsigned long long int) p->link.n_connects,
                       p->n_do_checkpoint, p->n_checkpoint,
-                      p->n_init, p->n_unknown, p->n_errors);
+                      p->n_init, p->n_unknown, p->n_errors, p->n_refused);
         if (p->last_error) {
             ds_put_format(&s, "  last error: %s\n", p->last_error);
         }

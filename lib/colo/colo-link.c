@@ -26,10 +26,11 @@
 #include "timeval.h"
 #include "util.h"
 
-/* While connected, a passive link looks for another peer (to refuse it)
- * only this often: accept() costs a socket allocation in the kernel even
- * when nobody is waiting, which was several percent of ovs-vswitchd's time
- * when a channel port did it on every iteration of the main loop. */
+/* While connected, a passive link looks for other peers (to refuse them)
+ * only this often, then refuses all that wait: accept() costs a socket
+ * allocation in the kernel even when nobody is waiting, which was several
+ * percent of ovs-vswitchd's time when a channel port did it on every
+ * iteration of the main loop. */
 #define REFUSAL_INTERVAL_MS 1000
 
 const char *
@@ -147,13 +148,15 @@ run_passive(struct colo_link *link, char **detailp)
     if (link->stream && time_msec() < link->next_refusal) {
         return COLO_LINK_NONE;
     }
-    if (link->stream) {
-        link->next_refusal = time_msec() + REFUSAL_INTERVAL_MS;
-    }
     if (pstream_accept(link->pstream, &stream)) {
+        /* Nobody (else) waits: look again in a while. */
+        link->next_refusal = time_msec() + REFUSAL_INTERVAL_MS;
         return COLO_LINK_NONE;
     }
     if (link->stream) {
+        /* 'next_refusal' stays in the past: the next call, at once (see
+         * colo_link_wait()), refuses the next peer waiting, so that a
+         * crowd is refused in one go. */
         *detailp = xstrdup(stream_get_name(stream));
         stream_close(stream);
         return COLO_LINK_REFUSED;
