@@ -536,13 +536,56 @@ test_hold_limits(struct ovs_cmdl_context *ctx OVS_UNUSED)
     dp_packet_delete(pass(rw, COLO_TO_SVM, colo_test_packet(
         SPEC(.reverse = true, .seq = 2,
                                    .ack = 1001)), 0));
-    ovs_assert(stats(rw).hold_timeouts == 1);
+    ovs_assert(stats(rw).hold_overflows == 1);
+    ovs_assert(stats(rw).hold_timeouts == 0);
     colo_rewriter_run(rw, COLO_REWRITE_HOLD_MS - 1);
     ovs_assert(n_released == 0);
     colo_rewriter_run(rw, COLO_REWRITE_HOLD_MS);
     ovs_assert(n_released == COLO_REWRITE_MAX_HELD);
     ovs_assert(ack_of(released[0]) == 1001);
-    ovs_assert(stats(rw).hold_timeouts == 1 + COLO_REWRITE_MAX_HELD);
+    ovs_assert(stats(rw).hold_timeouts == COLO_REWRITE_MAX_HELD);
+    colo_rewriter_destroy(rw);
+    clear_released();
+
+    /* And in bytes over all connections, by max-queue-bytes: 64 KiB here,
+     * 8 connections of 1,000-byte packets.  Once the offsets are known the
+     * bytes are free again. */
+    struct colo_options o;
+    colo_options_init(&o);
+    o.max_queue_bytes = 65536;
+    rw = colo_rewriter_create(&o, collect_released, NULL);
+    static uint8_t payload[1000];
+    size_t n_held = 0, size = 0;
+    for (int port = 1; port <= 8; port++) {
+        dp_packet_delete(pass(rw, COLO_TO_SVM, colo_test_packet(
+            SPEC(.sport = port, .reverse = true, .flags = TCP_SYN,
+                 .seq = 1)), 0));
+        for (int k = 0; k < 10; k++) {
+            struct dp_packet *pkt = colo_test_packet(SPEC(
+                .sport = port, .reverse = true, .seq = 2, .ack = 1001,
+                .bytes = payload, .len = sizeof payload));
+
+            size = dp_packet_size(pkt);
+            if (colo_rewriter_process(rw, COLO_TO_SVM, pkt, 0)
+                == COLO_REWRITE_HELD) {
+                n_held++;
+            } else {
+                dp_packet_delete(pkt);
+            }
+        }
+    }
+    ovs_assert(n_held == 65536 / size);
+    ovs_assert(stats(rw).hold_overflows == 80 - n_held);
+    ovs_assert(stats(rw).held == n_held);
+    /* The SVM's SYN+ACK on port 1 lets its 10 packets go, rewritten. */
+    dp_packet_delete(pass(rw, COLO_FROM_SVM, colo_test_packet(
+        SPEC(.sport = 1, .flags = TCP_SYN | TCP_ACK, .seq = 5000,
+             .ack = 2)), 0));
+    ovs_assert(n_released == 10);
+    clear_released();
+    held(rw, colo_test_packet(SPEC(.sport = 8, .reverse = true, .seq = 2,
+                                   .ack = 1001, .bytes = payload,
+                                   .len = sizeof payload)), 0);
     colo_rewriter_destroy(rw);
     clear_released();
 }

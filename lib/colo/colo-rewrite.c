@@ -96,6 +96,8 @@ struct colo_rewriter {
     void *aux;
     struct hmap conns;          /* struct rw_conn. */
     struct ovs_list lru;        /* struct rw_conn, least recent first. */
+    size_t held_bytes;          /* Bytes of the packets held, all
+                                 * connections (max-queue-bytes). */
     struct colo_rewrite_stats stats;
 };
 
@@ -490,6 +492,7 @@ release_held(struct colo_rewriter *rw, struct rw_conn *conn)
         struct rw_packet rp;
 
         conn->n_held--;
+        rw->held_bytes -= dp_packet_size(h->pkt);
         if (conn->seq.offset.known
             && parse_packet(h->pkt, COLO_TO_SVM, &rp)) {
             rewrite(rw, conn, COLO_TO_SVM, &rp);
@@ -502,13 +505,24 @@ release_held(struct colo_rewriter *rw, struct rw_conn *conn)
 }
 
 /* Holds client packet 'rp' until 'conn''s offset is known.  Returns false
- * if 'conn' holds too many already. */
+ * if 'conn' holds COLO_REWRITE_MAX_HELD packets already, or if holding it
+ * would take the bytes held by all connections past the max-queue-bytes
+ * option. */
 static bool
 hold(struct colo_rewriter *rw, struct rw_conn *conn,
      const struct rw_packet *rp, long long int now)
 {
-    if (conn->n_held >= COLO_REWRITE_MAX_HELD) {
-        rw->stats.hold_timeouts++;
+    size_t size = dp_packet_size(rp->pkt);
+
+    if (conn->n_held >= COLO_REWRITE_MAX_HELD
+        || rw->held_bytes + size > rw->options.max_queue_bytes) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        rw->stats.hold_overflows++;
+        VLOG_WARN_RL(&rl, "hold queue full (%"PRIuSIZE" packets on the "
+                     "connection, %"PRIuSIZE" bytes in all): a client "
+                     "packet passes without its offset", conn->n_held,
+                     rw->held_bytes);
         return false;
     }
 
@@ -517,6 +531,7 @@ hold(struct colo_rewriter *rw, struct rw_conn *conn,
     h->arrival = now;
     ovs_list_push_back(&conn->held, &h->node);
     conn->n_held++;
+    rw->held_bytes += size;
     rw->stats.held++;
     return true;
 }

@@ -33,7 +33,8 @@
  * acknowledgment of it (the third packet of a handshake the client opened,
  * or the client's SYN+ACK for a connection the VM opened), in either
  * arrival order.  A client packet that needs the offset before it is known
- * is held (at most COLO_REWRITE_MAX_HELD per connection, for at most
+ * is held (at most COLO_REWRITE_MAX_HELD per connection and the
+ * 'max_queue_bytes' option over all connections, for at most
  * COLO_REWRITE_HOLD_MS) and handed back through the release callback once
  * the SVM's ISN is seen; it is never dropped: on overflow or timeout it is
  * released unchanged, and counted.
@@ -90,6 +91,8 @@ typedef void colo_rewrite_release_cb(struct dp_packet *,
     COLO_REWRITE_STAT(unknown, "TCP packets of unknown connections passed") \
     COLO_REWRITE_STAT(held, "client packets held for the offset")          \
     COLO_REWRITE_STAT(hold_timeouts, "held packets released unchanged")     \
+    COLO_REWRITE_STAT(hold_overflows,                                       \
+                      "client packets not held: hold queue full")           \
     COLO_REWRITE_STAT(bad_options, "malformed TCP options left alone")     \
     COLO_REWRITE_STAT(malformed, "malformed IP packets passed unchanged")
 
