@@ -76,7 +76,11 @@ bed_node_up() {
         --remote="punix:$d/db.sock"
     bed_vsctl "$node" --no-wait init
     bed_daemon "$node" vswitchd/ovs-vswitchd "unix:$d/db.sock"
-    bed_vsctl "$node" add-br br0 -- set Bridge br0 datapath_type=netdev
+    # fail_mode=secure from the start: a bridge that carries a COLO pair
+    # runs secure anyway, and a bridge without controller whose fail mode
+    # changes loses its flows.
+    bed_vsctl "$node" add-br br0 -- set Bridge br0 datapath_type=netdev \
+        fail_mode=secure
 }
 
 # bed_link: connects the nodes with veth link-p (primary, 10.99.0.1) --

@@ -628,6 +628,35 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
     }
 }
 
+/* Returns the name of a COLO row whose channel is an interface of bridge
+ * 'br_cfg', or NULL if there is none.  bridge.c runs such a bridge in fail
+ * mode secure whatever its fail_mode column says: in standalone mode a
+ * bridge without controllers has a NORMAL flow whenever its flows are gone
+ * (after a restart, until the manager puts the COLO flows back), which
+ * floods the SVM's output coming in on the channel to the clients. */
+const char *
+colo_ctl_bridge_carries_pair(const struct ovsdb_idl *idl,
+                             const struct ovsrec_bridge *br_cfg)
+{
+    const struct ovsrec_colo *row;
+
+    OVSREC_COLO_FOR_EACH (row, idl) {
+        if (!row->channel) {
+            continue;
+        }
+        for (size_t i = 0; i < br_cfg->n_ports; i++) {
+            const struct ovsrec_port *port = br_cfg->ports[i];
+
+            for (size_t j = 0; j < port->n_interfaces; j++) {
+                if (!strcmp(port->interfaces[j]->name, row->channel)) {
+                    return row->name;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 /* Reconfigures from the database if it changed, runs the pairs and the
  * checkpoint protocol, then publishes.  bridge.c calls this only while it
  * holds the database lock. */

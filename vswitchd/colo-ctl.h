@@ -34,4 +34,8 @@ void colo_ctl_wait(struct ovsdb_idl *);
 void colo_ctl_exit(void);
 void colo_ctl_destroy(void);
 
+struct ovsrec_bridge;
+const char *colo_ctl_bridge_carries_pair(const struct ovsdb_idl *,
+                                         const struct ovsrec_bridge *);
+
 #endif /* colo-ctl.h */
