@@ -355,6 +355,12 @@ update_rows(void)
                 p->row_seen = true;
                 p->request = row->checkpoint_request;
                 p->done = row->checkpoint_done;
+                if (p->done < p->written && !p->writing) {
+                    /* ovs-vswitchd started the numbering over (after
+                     * INT64_MAX): forget the old numbers. */
+                    p->written = p->done;
+                    p->sent = 0;
+                }
             }
         }
     }
@@ -423,7 +429,8 @@ write_checkpoints(void)
         }
         int64_t base = MAX(row->checkpoint_done, p->written);
         int64_t done = (row->checkpoint_request > base
-                        ? row->checkpoint_request : base + 1);
+                        ? row->checkpoint_request
+                        : base < INT64_MAX ? base + 1 : base);
 
         if (!txn) {
             txn = ovsdb_idl_txn_create(idl);

@@ -74,6 +74,9 @@ struct colo_ctl_pair {
     int64_t request;            /* Last checkpoint_request number. */
     char *reason;               /* Its reason, if this process raised it. */
     bool awaiting;              /* Is 'request' outstanding? */
+    bool renumbering;           /* Numbering starts over: checkpoint_done=0
+                                 * and checkpoint_request=1 not yet in the
+                                 * row. */
 };
 
 /* All pairs, one per COLO row.  Main thread only. */
@@ -551,6 +554,12 @@ colo_ctl_publish(struct ovsdb_idl *idl)
             publish_txn_start(idl);
             ovsrec_colo_set_checkpoint_request(row, pair->request);
             ovsrec_colo_set_checkpoint_reason(row, pair->reason);
+            if (pair->renumbering) {
+                /* Fails, and is tried again, if a manager wrote
+                 * checkpoint_done meanwhile. */
+                ovsrec_colo_verify_checkpoint_done(row);
+                ovsrec_colo_set_checkpoint_done(row, 0);
+            }
         }
 
         colo_ctl_pair_get_status(pair, &status);
@@ -610,6 +619,13 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
         pair->last_done = row->checkpoint_done;
         pair->request = row->checkpoint_request;
     }
+    if (pair->renumbering) {
+        if (row->checkpoint_request != pair->request) {
+            /* The row still has the old numbers. */
+            return;
+        }
+        pair->renumbering = false;
+    }
     colo_ctl_pair_checkpoint_done(pair, MAX(row->checkpoint_done,
                                             pair->unixctl_done));
 
@@ -618,8 +634,21 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
     }
     char *reason = colo_dp_pair_get_request(pair->dp);
     if (reason) {
-        pair->request = MAX(MAX(pair->request, row->checkpoint_request),
-                            pair->last_done) + 1;
+        int64_t last = MAX(MAX(pair->request, row->checkpoint_request),
+                           pair->last_done);
+
+        if (last == INT64_MAX) {
+            /* No number is left (a manager wrote INT64_MAX): numbering
+             * starts over, with checkpoint_done=0 written along with the
+             * request (see vswitch.xml). */
+            VLOG_WARN("COLO pair %s: checkpoint numbers exhausted "
+                      "(%"PRId64"): numbering starts over at 1",
+                      pair->name, last);
+            pair->renumbering = true;
+            pair->last_done = pair->unixctl_done = 0;
+            last = 0;
+        }
+        pair->request = last + 1;
         pair->awaiting = true;
         free(pair->reason);
         pair->reason = reason;
