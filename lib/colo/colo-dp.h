@@ -76,7 +76,14 @@
  * Thread safety: every function may be called from any thread.  Each pair
  * has its own mutex; pairs are found by name through an RCU map.  Lock
  * order: colo_dp_list_mutex, then a pair's mutex, then a colo netdev's
- * mutex.  Packets are recirculated without any of them held. */
+ * mutex or OVS's netdev_mutex (netdev_ref() and netdev_close() of the ports
+ * a pair notes and sizes).  Packets are recirculated without any of them
+ * held.
+ *
+ * Ports.  A pair notes the ports, its channel excepted, whose packets its
+ * actions take (status "ports"), and colo_dp_run() gives each of those
+ * that receives through AF_PACKET sockets the largest "port-rx-buffer" of
+ * the pairs it carries. */
 
 #include <stdbool.h>
 #include <stddef.h>
