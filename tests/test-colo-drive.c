@@ -65,7 +65,13 @@
  * one COLO_CHECKPOINT 'ack_ms' milliseconds later, timed in the poll loop
  * so that pairs keep flowing meanwhile; with 'manager_every=M' it also
  * sends a COLO_CHECKPOINT of its own after every M pairs sent.  'acks'
- * counts every COLO_CHECKPOINT sent.  Without 'notify', a divergent pair
+ * counts every COLO_CHECKPOINT sent.  With 'serial=true' the manager
+ * behaves like QEMU's COLO checkpoint loop: one checkpoint at a time, each
+ * 'ack_ms' long, during which both VMs are paused: the driver sends no
+ * new pair (those already written still arrive), as a stopped VM emits
+ * nothing; requests that arrive while one runs wait for it to end and are
+ * then served, all together, by one more checkpoint (so at most one
+ * checkpoint runs and at most one waits, however many requests arrive).  Without 'notify', a divergent pair
  * is released only by whoever acknowledges the checkpoint (a test's
  * "ovs-appctl colo/checkpoint-done"), or else counted in 'lost'.
  *
@@ -79,7 +85,8 @@
  * (default 5000 ms), linger (default 0 ms: after the last release, keep
  * reading that long for late duplicates; not counted in 'seconds'),
  * diverge (default 0, never), diverge_conn (default -1, any), notify,
- * ack_ms (default 0), manager_every (default 0, never). */
+ * ack_ms (default 0), serial (default false), manager_every (default 0,
+ * never). */
 
 #include <config.h>
 #undef NDEBUG
@@ -201,6 +208,8 @@ struct drive_manager {
     struct drive_conn conn;     /* 'conn.buf' holds what is to be sent. */
     struct ofpbuf rx;           /* Received and not decoded. */
     int ack_ms;                 /* Delay of each acknowledgment. */
+    bool serial;                /* One checkpoint at a time, coalescing. */
+    bool waiting;               /* 'serial': a request awaits the next. */
     long long int *due;         /* When each pending ack is due (ms), */
     size_t head, n, allocated;  /* a ring of 'n' from 'head'. */
     size_t n_checkpoints;       /* DO_CHECKPOINT received. */
@@ -239,7 +248,11 @@ manager_run(struct drive_manager *m)
         ofpbuf_pull(&m->rx, consumed);
         if (!strcmp(message, COLO_NOTIFY_DO_CHECKPOINT)) {
             m->n_checkpoints++;
-            if (m->n >= m->allocated) {
+            if (m->serial && m->n) {
+                /* A checkpoint is running: the request waits for the
+                 * next one, together with any other that comes. */
+                m->waiting = true;
+            } else if (m->n >= m->allocated) {
                 /* Grow the ring, unrolling it. */
                 size_t old = m->allocated;
                 long long int *due;
@@ -253,8 +266,10 @@ manager_run(struct drive_manager *m)
                 m->due = due;
                 m->head = 0;
             }
-            m->due[(m->head + m->n++) % m->allocated]
-                = time_msec() + m->ack_ms;
+            if (!m->serial || !m->n) {
+                m->due[(m->head + m->n++) % m->allocated]
+                    = time_msec() + m->ack_ms;
+            }
         }
         /* Anything else (COLO_COMPARE_GET_XEN_INIT) needs no answer. */
         free(message);
@@ -266,6 +281,11 @@ manager_run(struct drive_manager *m)
         m->head = (m->head + 1) % m->allocated;
         m->n--;
         progress = true;
+        if (m->waiting) {
+            /* 'serial': the next checkpoint starts when this one ends. */
+            m->waiting = false;
+            m->due[(m->head + m->n++) % m->allocated] = now + m->ack_ms;
+        }
     }
     conn_flush(&m->conn);
     return progress;
@@ -306,7 +326,7 @@ test_colo_drive_main(int argc, char *argv[])
     int timeout_ms = 5000, linger_ms = 0, ack_ms = 0;
     const char *notify = NULL;
     uint8_t proto = IPPROTO_TCP;
-    bool busy = false;
+    bool busy = false, serial = false;
 
     if (argc < 4) {
         ovs_fatal(0, "usage: %s PRIMARY SECONDARY OUTPUT [KEY=VALUE]...",
@@ -342,6 +362,8 @@ test_colo_drive_main(int argc, char *argv[])
             notify = value;
         } else if (!strcmp(key, "ack_ms")) {
             ack_ms = MIN(parse_ulong(key, value), 3600000);
+        } else if (!strcmp(key, "serial")) {
+            serial = !strcmp(value, "true");
         } else if (!strcmp(key, "manager_every")) {
             manager_every = parse_ulong(key, value);
         } else if (!strcmp(key, "timeout")) {
@@ -379,6 +401,7 @@ test_colo_drive_main(int argc, char *argv[])
         conn_open(&manager.conn, notify);
         ofpbuf_init(&manager.rx, 4096);
         manager.ack_ms = ack_ms;
+        manager.serial = serial;
     }
     conn_open(&output, argv[3]);
     conn_open(&secondary, argv[2]);
@@ -423,7 +446,8 @@ test_colo_drive_main(int argc, char *argv[])
 
         /* Queue pairs up to the window. */
         while (n_sent < n_packets && n_sent - n_released < window
-               && primary.buf.size < 1 << 20) {
+               && primary.buf.size < 1 << 20
+               && !(manager.serial && manager.n)) {
             size_t conn = n_sent % n_conns, place = n_sent / n_conns;
             struct dp_packet *p = dp_packet_clone(model);
             uint8_t *data = dp_packet_data(p);

@@ -24,8 +24,12 @@
 #     instead of the rows above, TCP 64 B and 1400 B pairs with 1 in
 #     10,000, 1,000 and 100 secondary copies different (the last payload
 #     byte), and UDP 64 B with 1 in 1,000, each with a manager that
-#     acknowledges every checkpoint request at once ("ack 0") and one that
-#     takes 20 ms ("ack 20").  The driver is the manager, on the notify
+#     acknowledges every checkpoint request at once ("ack 0"), one that
+#     acknowledges each request 20 ms later, however many overlap ("ack
+#     20"), and one that, like QEMU's COLO loop around real VMs, runs one
+#     20 ms checkpoint at a time, the VMs paused meanwhile (the driver
+#     sends no new pair), and serves the requests that came during it with
+#     one more ("ack 20s").  The driver is the manager, on the notify
 #     protocol: on the ovs side through ovs-colo-notify, which bridges
 #     pair vm1 to a punix: socket; on the qemu side through colo-compare's
 #     notify_dev (a fourth unix-socket chardev).  Per side: released
@@ -299,19 +303,20 @@ EOF
 }
 
 diverge_rows() {
-    local row p size every n ack impl out line f
+    local row p size every n ack serial impl out line f
     # The manager's socket on the ovs side.
     ovs-colo-notify --detach --no-chdir --pidfile --log-file \
         "vm1=punix:$dir/ovs-notify.sock"
     echo "colo-bench-compare: divergent rows, at most $packets pairs and" \
          "$max_divergences divergent pairs per row, window $window, ovs" \
          "port type $port_type, $(cpu_info)"
-    echo "ckpt/div: DO_CHECKPOINT per divergent pair; late: max_late" \
+    echo "ckpt/div: DO_CHECKPOINT per divergent pair; done/div: checkpoints" \
+         "taken (COLO_CHECKPOINT) per divergent pair; late: max_late" \
          "(places); reord: reordered"
-    printf "%-23s | %-41s | %-41s | %s\n" "" ovs qemu ""
-    printf "%-23s | %9s %8s %6s %5s %4s %4s | %9s %8s %6s %5s %4s %4s | %s\n" \
-        "proto size 1/N ack" pairs/s ckpt/div reord late lost dup \
-        pairs/s ckpt/div reord late lost dup ovs/qemu
+    printf "%-24s | %-50s | %-50s | %s\n" "" ovs qemu ""
+    printf "%-24s | %9s %8s %8s %6s %5s %4s %4s | %9s %8s %8s %6s %5s %4s %4s | %s\n" \
+        "proto size 1/N ack" pairs/s ckpt/div done/div reord late lost dup \
+        pairs/s ckpt/div done/div reord late lost dup ovs/qemu
     for row in "tcp 64 10000" "tcp 64 1000" "tcp 64 100" \
                "tcp 1400 10000" "tcp 1400 1000" "tcp 1400 100" \
                "udp 64 1000"; do
@@ -320,7 +325,9 @@ diverge_rows() {
         p=$1 size=$2 every=$3
         n=$((max_divergences * every))
         test $n -gt "$packets" && n=$packets
-        for ack in 0 20; do
+        for ack in 0 20 20s; do
+            serial=false
+            case $ack in *s) serial=true ;; esac
             out=
             for impl in ovs qemu; do
                 if test $impl = qemu; then
@@ -330,11 +337,13 @@ diverge_rows() {
                 next_run
                 line=$(drive $impl proto="$p" size="$size" packets="$n" \
                        diverge="$every" notify="unix:$dir/$impl-notify.sock" \
-                       ack_ms=$ack)
+                       ack_ms="${ack%s}" serial=$serial)
                 out="$out $(field "$line" pps)"
-                out="$out $(awk -v c="$(field "$line" checkpoints)" \
-                                -v d="$(field "$line" diverged)" \
-                            'BEGIN { if (d) printf "%.2f", c / d; else print "-" }')"
+                for f in checkpoints acks; do
+                    out="$out $(awk -v c="$(field "$line" $f)" \
+                                    -v d="$(field "$line" diverged)" \
+                                'BEGIN { if (d) printf "%.2f", c / d; else print "-" }')"
+                done
                 for f in reordered max_late lost dup; do
                     out="$out $(field "$line" $f)"
                 done
@@ -345,7 +354,7 @@ diverge_rows() {
                 fi
             done
             # shellcheck disable=SC2086
-            printf "%-23s | %9s %8s %6s %5s %4s %4s | %9s %8s %6s %5s %4s %4s | %s\n" \
+            printf "%-24s | %9s %8s %8s %6s %5s %4s %4s | %9s %8s %8s %6s %5s %4s %4s | %s\n" \
                 "$p $size 1/$every ack $ack" $out \
                 "$(awk -v o="$ovs_pps" -v q="$qemu_pps" \
                    'BEGIN { printf "%.1fx", o / q }')"
