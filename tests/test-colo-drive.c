@@ -71,9 +71,10 @@
  * new pair (those already written still arrive), as a stopped VM emits
  * nothing; requests that arrive while one runs wait for it to end and are
  * then served, all together, by one more checkpoint (so at most one
- * checkpoint runs and at most one waits, however many requests arrive).  Without 'notify', a divergent pair
- * is released only by whoever acknowledges the checkpoint (a test's
- * "ovs-appctl colo/checkpoint-done"), or else counted in 'lost'.
+ * checkpoint runs and at most one waits, however many requests arrive).
+ * Without 'notify', a divergent pair is released only by whoever
+ * acknowledges the checkpoint (a test's "ovs-appctl
+ * colo/checkpoint-done"), or else counted in 'lost'.
  *
  * Keys: packets (default 100000), size (default 64; at least 9 with
  * 'diverge'), window (default 256), proto (tcp or udp), conns (default 1;

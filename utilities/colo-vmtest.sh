@@ -1,0 +1,135 @@
+#!/bin/bash
+# colo-vmtest.sh -- system tests of a real QEMU COLO pair (utilities/
+# colo-vm.sh: Debian's QEMU 7.2 under TCG, a busybox guest), run by "make
+# check-system" after the bed's tests and alone by "make check-vm".  Needs
+# root.  Each QEMU runs in a network namespace of its own, its tap's host
+# end at 10.0.0.1/24 with the same MAC on both sides (after a checkpoint
+# the SVM's neighbour cache is the PVM's).
+#
+#   (v1) the pair reaches COLO state; the PVM serves HTTP over IPv4 and
+#        IPv6 and TCP echo; its counter
+#        advanced three times is not the SVM's until a checkpoint forced
+#        over QMP, after which the SVM answers the PVM's counter: the SVM
+#        became a copy of the PVM;
+#   (v2) COLO_VMTEST_CHECKPOINTS (default 50) more checkpoints, each seen
+#        as QEMU's STOP and RESUME events; the command-to-RESUME time's
+#        p50 and max are printed; neither VM's console shows an oops, BUG
+#        or panic line; the pair still in COLO state; the SVM still the
+#        PVM's copy.
+# Exits nonzero on the first failure and always removes what it made.
+set -e
+. "$(dirname "$0")/colo-bootstrap.sh"
+
+if test "$(id -u)" != 0; then
+    echo "colo-vmtest: needs root (network namespaces, taps)" >&2
+    exit 1
+fi
+colo_bootstrap
+make -C "$colo_top" colo-qemu-tcg-shim.so >/dev/null
+
+vm=$colo_top/utilities/colo-vm.sh
+ns=${COLO_VMTEST_NS:-colovm-}
+dir=$(mktemp -d /tmp/colo-vmtest.XXXXXX)
+checkpoints=${COLO_VMTEST_CHECKPOINTS:-50}
+passed=0
+
+cleanup() {
+    "$vm" stop "$dir" || true
+    ip netns del "${ns}p" 2>/dev/null || true
+    ip netns del "${ns}s" 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "colo-vmtest: FAILED: $*" >&2
+    for role in primary secondary; do
+        echo "--- $role console (last lines)" >&2
+        tail -n 20 "$dir/$role.console" >&2 || true
+        echo "--- $role QEMU log" >&2
+        cat "$dir/$role.log" >&2 || true
+    done
+    exit 1
+}
+pass() {
+    passed=$((passed + 1))
+    echo "colo-vmtest: ok: $*"
+}
+# get NS PATH [HOST]: the body of http://HOST/PATH (HOST 10.0.0.10 by
+# default), fetched from namespace NS.
+get() {
+    ip netns exec "$1" /usr/bin/python3 -c '
+import sys, urllib.request
+print(urllib.request.urlopen("http://%s%s" % (sys.argv[2], sys.argv[1]),
+                             timeout=10).read().decode().strip())' \
+        "$2" "${3:-10.0.0.10}"
+}
+# echo_check NS: 100 lines through the guest's TCP echo server, each back.
+echo_check() {
+    ip netns exec "$1" /usr/bin/python3 -c '
+import socket
+s = socket.create_connection(("10.0.0.10", 7), timeout=10)
+f = s.makefile("rwb")
+for i in range(100):
+    line = b"line %d of the echo check\n" % i
+    f.write(line)
+    f.flush()
+    if f.readline() != line:
+        raise SystemExit("line %d not echoed" % i)'
+}
+
+for side in p s; do
+    ip netns del "$ns$side" 2>/dev/null || true
+    ip netns add "$ns$side"
+    ip -n "$ns$side" link set lo up
+done
+"$vm" start "$dir" pvm-ns="${ns}p" svm-ns="${ns}s" pvm-tap=tap0 \
+    svm-tap=tap0 >/dev/null || fail "the pair did not start"
+for side in p s; do
+    ip -n "$ns$side" link set tap0 address 02:c0:10:00:00:01
+    ip -n "$ns$side" addr add 10.0.0.1/24 dev tap0
+    ip -n "$ns$side" addr add fd00:c010::1/64 dev tap0 nodad
+    ip -n "$ns$side" link set tap0 up
+done
+
+answer=$(get "${ns}p" /index.html) || fail "no HTTP answer from the PVM"
+test "$answer" = "hello from the COLO guest" \
+    || fail "PVM answered '$answer'"
+for i in $(seq 1 50); do
+    answer=$(get "${ns}p" /index.html '[fd00:c010::10]' 2>/dev/null) && break
+    sleep 0.2                   # the guest's IPv6 address is tentative
+done
+test "$answer" = "hello from the COLO guest" \
+    || fail "PVM answered '$answer' over IPv6"
+echo_check "${ns}p" || fail "TCP echo from the PVM"
+for i in 1 2 3; do
+    n=$(get "${ns}p" /cgi-bin/count) || fail "PVM: /cgi-bin/count"
+    test "$n" = "$i" || fail "PVM counter $n, $i expected"
+done
+before=$(get "${ns}s" '/cgi-bin/count?read') || fail "no answer from the SVM"
+test "$before" != 3 || fail "the SVM had the PVM's counter before a checkpoint"
+out=$("$vm" checkpoint "$dir") || fail "checkpoint: $out"
+after=$(get "${ns}s" '/cgi-bin/count?read') \
+    || fail "no answer from the SVM after the checkpoint"
+test "$after" = 3 || fail "SVM counter $after after the checkpoint, 3 expected"
+pass "(v1) COLO state; SVM counter $before before a checkpoint, $after" \
+     "(the PVM's) after it ($out)"
+
+: > "$dir/times"
+for i in $(seq 1 "$checkpoints"); do
+    out=$("$vm" checkpoint "$dir") || fail "checkpoint $i: $out"
+    echo "$out" | sed -n 's/^checkpoint_ms=\([0-9.]*\) .*/\1/p' >> "$dir/times"
+done
+test "$(wc -l < "$dir/times")" = "$checkpoints" \
+    || fail "$(wc -l < "$dir/times") checkpoint times for $checkpoints"
+"$vm" console-check "$dir" || fail "kernel error on a console"
+n=$(get "${ns}p" /cgi-bin/count) || fail "PVM after checkpoints"
+"$vm" checkpoint "$dir" >/dev/null || fail "last checkpoint"
+after=$(get "${ns}s" '/cgi-bin/count?read') || fail "SVM after checkpoints"
+test "$after" = "$n" || fail "SVM counter $after, PVM's $n"
+pass "(v2) $checkpoints checkpoints, command to RESUME" \
+     "$(sort -n "$dir/times" | awk '{ v[NR] = $1 } END {
+          printf "p50 %s ms, max %s ms", v[int((NR + 1) / 2)], v[NR] }');" \
+     "consoles clean; the SVM still the PVM's copy"
+
+echo "colo-vmtest: all $passed checks passed"
