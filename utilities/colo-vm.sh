@@ -23,6 +23,7 @@
 #   colo-vm.sh console-check DIR  fail if either console shows an
 #                                 oops, BUG or panic line
 #   colo-vm.sh stop DIR           stop both QEMUs (waits for them to exit)
+#   colo-vm.sh qmp SOCKET CMD [JSON]  one QMP command
 #
 # QMP goes through "ovs-colo-manager qmp" (Open vSwitch's Python library).
 #
@@ -126,8 +127,10 @@ shim_path() {
 }
 
 # run_qemu DIR ROLE IMAGE NS ARGS...: one QEMU in the background (in
-# network namespace NS if not empty), its own session, QMP on
-# DIR/ROLE.qmp, serial console logged in DIR/ROLE.console.
+# network namespace NS if not empty), its own session, serial console
+# logged in DIR/ROLE.console, two QMP monitors (QEMU serves one client on
+# each): DIR/ROLE.qmp for the manager, DIR/ROLE-ops.qmp for this script
+# and operators.
 run_qemu() {
     local dir=$1 role=$2 img=$3 ns=$4 netns=
     shift 4
@@ -141,13 +144,14 @@ run_qemu() {
         -append "console=ttyS0 panic=-1 quiet colo_ip=$ip colo_role=$role" \
         -serial "file:$dir/$role.console" \
         -qmp "unix:$dir/$role.qmp,server=on,wait=off" \
+        -qmp "unix:$dir/$role-ops.qmp,server=on,wait=off" \
         -pidfile "$dir/$role.pid" \
         "$@" </dev/null >>"$dir/$role.log" 2>&1 &
     # Not -daemonize: with -incoming, QEMU 7.2's daemonizing parent waits
     # until the incoming migration is over.
     local i
     for i in $(seq 1 100); do
-        test -S "$dir/$role.qmp" && return 0
+        test -S "$dir/$role-ops.qmp" && return 0
         kill -0 $! 2>/dev/null || break
         sleep 0.1
     done
@@ -200,20 +204,20 @@ start() {
 
     wait_console "$dir/primary.console" "colo-vm: ready" 120 \
         || die "the primary guest did not boot: $(tail -5 "$dir/primary.console")"
-    qmp "$dir/secondary.qmp" migrate-set-capabilities \
+    qmp "$dir/secondary-ops.qmp" migrate-set-capabilities \
         '{"capabilities": [{"capability": "x-colo", "state": true}]}' >/dev/null
-    qmp "$dir/primary.qmp" migrate-set-capabilities \
+    qmp "$dir/primary-ops.qmp" migrate-set-capabilities \
         '{"capabilities": [{"capability": "x-colo", "state": true}]}' >/dev/null
     # Periodic checkpoints every 10 minutes: the manager forces the ones
     # it needs.
-    qmp "$dir/primary.qmp" migrate-set-parameters \
+    qmp "$dir/primary-ops.qmp" migrate-set-parameters \
         '{"x-checkpoint-delay": 600000}' >/dev/null
-    qmp "$dir/primary.qmp" migrate "{\"uri\": \"$uri\"}" >/dev/null
+    qmp "$dir/primary-ops.qmp" migrate "{\"uri\": \"$uri\"}" >/dev/null
     local i
     for i in $(seq 1 600); do
-        if qmp "$dir/primary.qmp" query-colo-status \
+        if qmp "$dir/primary-ops.qmp" query-colo-status \
                | grep '"mode": *"primary"' >/dev/null \
-           && qmp "$dir/secondary.qmp" query-colo-status \
+           && qmp "$dir/secondary-ops.qmp" query-colo-status \
                | grep '"mode": *"secondary"' >/dev/null; then
             echo "colo-vm: pair in COLO state (primary pid" \
                  "$(cat "$dir/primary.pid"), secondary pid" \
@@ -222,7 +226,7 @@ start() {
         fi
         sleep 0.1
     done
-    die "the pair did not reach COLO state: $(qmp "$dir/primary.qmp" query-migrate)"
+    die "the pair did not reach COLO state: $(qmp "$dir/primary-ops.qmp" query-migrate)"
 }
 
 # wait_console FILE TEXT SECONDS
@@ -237,7 +241,7 @@ wait_console() {
 
 checkpoint() {
     local dir=$1
-    qmp "$dir/primary.qmp" checkpoint
+    qmp "$dir/primary-ops.qmp" checkpoint
 }
 
 console_check() {
@@ -275,6 +279,7 @@ case $cmd in
     start) start "$@" ;;
     checkpoint) checkpoint "$@" ;;
     console-check) console_check "$@" ;;
+    qmp) qmp "$@" ;;
     stop) stop "$@" ;;
     *) die "$cmd: unknown command" ;;
 esac

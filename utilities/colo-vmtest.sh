@@ -16,6 +16,11 @@
 #        p50 and max are printed; neither VM's console shows an oops, BUG
 #        or panic line; the pair still in COLO state; the SVM still the
 #        PVM's copy.
+#   (v3) ovs-colo-manager --qemu drives the pair: a checkpoint request
+#        written in OVSDB (as a comparator writes it) is forced over QMP
+#        and acknowledged, after which the SVM has the PVM's counter; with
+#        QEMU's periodic checkpoints on (x-checkpoint-delay 300 ms), each
+#        one is acknowledged as a manager-initiated checkpoint.
 # Exits nonzero on the first failure and always removes what it made.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
@@ -33,7 +38,18 @@ dir=$(mktemp -d /tmp/colo-vmtest.XXXXXX)
 checkpoints=${COLO_VMTEST_CHECKPOINTS:-50}
 passed=0
 
+ovs=$colo_top/ovs-build
+vsctl() {
+    "$ovs/utilities/ovs-vsctl" --db="unix:$dir/db/db.sock" --no-wait "$@"
+}
+
 cleanup() {
+    if test -f "$dir/manager.pid"; then
+        kill "$(cat "$dir/manager.pid")" 2>/dev/null || true
+    fi
+    if test -f "$dir/db/ovsdb-server.pid"; then
+        kill "$(cat "$dir/db/ovsdb-server.pid")" 2>/dev/null || true
+    fi
     "$vm" stop "$dir" || true
     ip netns del "${ns}p" 2>/dev/null || true
     ip netns del "${ns}s" 2>/dev/null || true
@@ -49,6 +65,10 @@ fail() {
         echo "--- $role QEMU log" >&2
         cat "$dir/$role.log" >&2 || true
     done
+    if test -f "$dir/manager.log"; then
+        echo "--- manager log" >&2
+        cat "$dir/manager.log" >&2
+    fi
     exit 1
 }
 pass() {
@@ -131,5 +151,58 @@ pass "(v2) $checkpoints checkpoints, command to RESUME" \
      "$(sort -n "$dir/times" | awk '{ v[NR] = $1 } END {
           printf "p50 %s ms, max %s ms", v[int((NR + 1) / 2)], v[NR] }');" \
      "consoles clean; the SVM still the PVM's copy"
+
+# (v3) The manager drives QEMU.  A node's database alone: the comparator's
+# request is written as ovs-vswitchd writes it.
+mkdir -p "$dir/db"
+"$ovs/ovsdb/ovsdb-tool" create "$dir/db/conf.db" \
+    "$colo_top/ovs/vswitchd/vswitch.ovsschema"
+"$ovs/ovsdb/ovsdb-server" "$dir/db/conf.db" --remote="punix:$dir/db/db.sock" \
+    --unixctl="$dir/db/ovsdb-server.ctl" --pidfile="$dir/db/ovsdb-server.pid" \
+    --log-file="$dir/db/ovsdb-server.log" --detach --no-chdir 2>/dev/null \
+    || fail "ovsdb-server did not start"
+vsctl create COLO name=vm1 mode=primary >/dev/null
+PYTHONPATH=$colo_top/ovs/python /usr/bin/python3 \
+    "$colo_top/utilities/ovs-colo-manager" --node "primary=$dir/db" \
+    --qemu "vm1=$dir/primary.qmp" --unixctl "$dir/manager.ctl" \
+    >>"$dir/manager.log" 2>&1 &
+echo $! >"$dir/manager.pid"
+# done_at_least N: waits (10 s at most) until checkpoint_done >= N.
+done_at_least() {
+    local i
+    for i in $(seq 100); do
+        test "$(vsctl get COLO vm1 checkpoint_done)" -ge "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+n=$(get "${ns}p" /cgi-bin/count) || fail "PVM before the request"
+vsctl set COLO vm1 checkpoint_request=1 \
+    checkpoint_reason='"payload differs (test)"'
+done_at_least 1 || fail "request 1 not acknowledged"
+grep -q "vm1: QEMU checkpoint done in" "$dir/manager.log" \
+    || fail "the manager did not force the checkpoint over QMP"
+after=$(get "${ns}s" '/cgi-bin/count?read') || fail "SVM after request 1"
+test "$after" = "$n" || fail "SVM counter $after after request 1, PVM's $n"
+pass "(v3) request 1 forced over QMP and acknowledged: SVM counter $after," \
+     "the PVM's ($(grep -o 'QEMU checkpoint done in.*' "$dir/manager.log"))"
+
+done_before=$(vsctl get COLO vm1 checkpoint_done)
+"$vm" qmp "$dir/primary-ops.qmp" migrate-set-parameters \
+    '{"x-checkpoint-delay": 300}' >/dev/null
+sleep 2
+"$vm" qmp "$dir/primary-ops.qmp" migrate-set-parameters \
+    '{"x-checkpoint-delay": 600000}' >/dev/null
+sleep 0.5
+done_after=$(vsctl get COLO vm1 checkpoint_done)
+periodic=$(grep -c "taken by QEMU: QEMU's periodic checkpoint" \
+           "$dir/manager.log") || true
+test "$periodic" -ge 3 \
+    || fail "$periodic periodic checkpoints acknowledged in 2 s at 300 ms"
+test "$done_after" -ge $((done_before + periodic)) \
+    || fail "checkpoint_done $done_before -> $done_after for $periodic"
+pass "(v3) $periodic of QEMU's periodic checkpoints (300 ms, for 2 s)" \
+     "acknowledged: checkpoint_done $done_before -> $done_after"
+"$vm" console-check "$dir" || fail "kernel error on a console"
 
 echo "colo-vmtest: all $passed checks passed"
