@@ -217,6 +217,13 @@ bed_vms_up() {
         bed_serve "$vm" udp-echo 7 "$COLO_BED_DIR/$vm/udp-suffix"
     done
 
+    bed_flows
+    bed_wait_servers
+}
+
+# bed_flows: the flows of the primary and secondary nodes for pair vm1
+# (README.rst, "OpenFlow actions"); anything else is dropped.
+bed_flows() {
     printf '%s\n' \
         'priority=0 actions=drop' \
         'in_port=uplink actions=colo_mirror(vm1),output:pvm' \
@@ -229,7 +236,33 @@ bed_vms_up() {
         'in_port=colo0 actions=colo_rewrite(vm1),output:svm' \
         'in_port=svm actions=colo_rewrite(vm1),colo_mirror(vm1)' \
         | bed_exec secondary "$(bed_ovs utilities/ovs-ofctl)" add-flows br0 -
-    bed_wait_servers
+}
+
+# bed_qemu_vms_up: as bed_vms_up, with a real QEMU COLO pair
+# (utilities/colo-vm.sh, run from $COLO_BED_DIR/qemu) instead of the PVM's
+# and SVM's namespaces: the primary QEMU runs in the primary node's
+# namespace, its tap "pvm" a port of br0, the secondary QEMU likewise with
+# tap "svm"; same addresses and MAC as bed_vms_up, the client's as a
+# permanent neighbour in the guest.  The guest serves HTTP on port 80
+# (/index.html, /cgi-bin/count, /cgi-bin/random) and TCP echo on port 7.
+bed_qemu_vms_up() {
+    local node port
+    mkdir -p "$COLO_BED_DIR/client"
+    bed_netns_add client
+    bed_lan
+    "$colo_top/utilities/colo-vm.sh" start "$COLO_BED_DIR/qemu" \
+        ip=10.0.0.1/24 ip6=fd00::1/64 mac=52:54:00:00:00:01 \
+        neigh=10.0.0.2@52:54:00:00:00:02,fd00::2@52:54:00:00:00:02 \
+        pvm-ns="$(bed_ns primary)" pvm-tap=pvm \
+        svm-ns="$(bed_ns secondary)" svm-tap=svm >/dev/null || return 1
+    for node in primary:pvm secondary:svm; do
+        port=${node#*:}
+        node=${node%:*}
+        ip netns exec "$(bed_ns "$node")" ip link set "$port" up
+        bed_vsctl "$node" add-port br0 "$port"
+    done
+    bed_neigh "$(bed_ns client)" lan 52:54:00:00:00:01 10.0.0.1 fd00::1
+    bed_flows
 }
 
 # bed_wait_servers: waits until every server of the PVM and the SVM listens.
@@ -245,9 +278,14 @@ bed_wait_servers() {
     done
 }
 
-# bed_vms_down: stops the servers, removes the VMs' namespaces.
+# bed_vms_down: stops the servers and the QEMU pair, removes the VMs'
+# namespaces.
 bed_vms_down() {
     local vm pid
+    if test -d "$COLO_BED_DIR/qemu"; then
+        "$colo_top/utilities/colo-vm.sh" stop "$COLO_BED_DIR/qemu" || true
+        rm -rf "${COLO_BED_DIR:?}/qemu"
+    fi
     for vm in $COLO_BED_VMS; do
         for pid in $(cat "$COLO_BED_DIR/$vm/servers.pid" 2>/dev/null); do
             kill "$pid" 2>/dev/null || true
@@ -267,8 +305,16 @@ bed_vms_down() {
 # the requesting node only (--requester-only): telling the secondary that
 # the SVM is now a copy would reset its TCP offsets and break the SVM's
 # live connections.
+#
+# With the QEMU pair of bed_qemu_vms_up, the manager drives it instead
+# (--qemu): each checkpoint is forced over QMP and acknowledged on both
+# nodes, and QEMU's own checkpoints are acknowledged too.
 bed_manager_up() {
     local hook=$COLO_BED_DIR/checkpoint-hook.sh d=$COLO_BED_DIR
+    local how=(--hook "sh $hook" --requester-only)
+    if test -d "$d/qemu"; then
+        how=(--qemu "vm1=$d/qemu/primary.qmp")
+    fi
     printf '%s\n' \
         "echo \"\$COLO_NODE \$COLO_PAIR \$COLO_CHECKPOINT \$COLO_REASON\" >>$d/checkpoints" \
         "cp $d/pvm/index.txt $d/svm/index.txt" \
@@ -278,7 +324,7 @@ bed_manager_up() {
         "$colo_top/utilities/ovs-colo-manager" \
         --node "primary=$d/primary" --node "secondary=$d/secondary" \
         --unixctl "$d/manager.ctl" --ofctl "$(bed_ovs utilities/ovs-ofctl)" \
-        --hook "sh $hook" --requester-only >>"$d/manager.log" 2>&1 &
+        "${how[@]}" >>"$d/manager.log" 2>&1 &
     echo $! >"$d/manager.pid"
     local i
     for i in $(seq 50); do

@@ -11,7 +11,10 @@
 #   colo-vm.sh start DIR [OPT..]  start a pair whose sockets, consoles and
 #                                 logs live in DIR and bring it into COLO
 #                                 state; OPT: ip=ADDR/LEN (default
-#                                 10.0.0.10/24), mem=KIB (default 262152),
+#                                 10.0.0.10/24), ip6=ADDR/LEN (default
+#                                 fd00:c010::10/64), neigh=ADDR@MAC,...
+#                                 (permanent neighbours in the guest),
+#                                 mem=KIB (default 262152),
 #                                 pvm-tap=TAP, svm-tap=TAP (default: no NIC
 #                                 on that side), mac=MAC, migration=URI
 #                                 (default unix:DIR/migration.sock),
@@ -141,7 +144,7 @@ run_qemu() {
         -machine pc,accel=tcg -cpu qemu64 -smp 1 -m "${mem}K" \
         -nodefaults -no-user-config -display none -vga none \
         -kernel "$img/vmlinuz" -initrd "$img/initrd.gz" \
-        -append "console=ttyS0 panic=-1 quiet colo_ip=$ip colo_role=$role" \
+        -append "console=ttyS0 panic=-1 quiet colo_ip=$ip${ip6:+ colo_ip6=$ip6}${neigh:+ colo_neigh=$neigh}" \
         -serial "file:$dir/$role.console" \
         -qmp "unix:$dir/$role.qmp,server=on,wait=off" \
         -qmp "unix:$dir/$role-ops.qmp,server=on,wait=off" \
@@ -168,11 +171,13 @@ nic_args() {
 start() {
     local dir=$1
     shift
-    ip=10.0.0.10/24 mem=262152 mac=52:54:00:c0:10:01
+    ip=10.0.0.10/24 ip6='' neigh='' mem=262152 mac=52:54:00:c0:10:01
     local pvm_tap='' svm_tap='' pvm_ns='' svm_ns='' migration='' opt img
     for opt in "$@"; do
         case $opt in
             ip=*) ip=${opt#ip=} ;;
+            ip6=*) ip6=${opt#ip6=} ;;
+            neigh=*) neigh=${opt#neigh=} ;;
             mem=*) mem=${opt#mem=} ;;
             mac=*) mac=${opt#mac=} ;;
             pvm-tap=*) pvm_tap=${opt#pvm-tap=} ;;

@@ -21,9 +21,20 @@
 #        and acknowledged, after which the SVM has the PVM's counter; with
 #        QEMU's periodic checkpoints on (x-checkpoint-delay 300 ms), each
 #        one is acknowledged as a manager-initiated checkpoint.
+#   (v4) the pair behind the two OVS nodes of the bed (utilities/
+#        colo-bed.sh, bed_qemu_vms_up; COLO_BED_DIR and COLO_BED_NS as
+#        there), the manager driving QEMU: COLO_VMTEST_REQUESTS (default
+#        200) HTTP requests from the client through the pair, every answer
+#        correct; the guest's counter read 20 times through the pair, each
+#        answer one more (the PVM's); 64 KiB through TCP echo, byte for
+#        byte; HTTP over IPv6; 5 answers that differ in each VM (the clock
+#        in ns and a random number): each is a divergence, answered, with a checkpoint forced
+#        over QMP and acknowledged on both nodes; the checkpoints that real
+#        guest TCP stacks caused are reported; consoles clean.
 # Exits nonzero on the first failure and always removes what it made.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+. "$(dirname "$0")/colo-bed.sh"
 
 if test "$(id -u)" != 0; then
     echo "colo-vmtest: needs root (network namespaces, taps)" >&2
@@ -36,6 +47,7 @@ vm=$colo_top/utilities/colo-vm.sh
 ns=${COLO_VMTEST_NS:-colovm-}
 dir=$(mktemp -d /tmp/colo-vmtest.XXXXXX)
 checkpoints=${COLO_VMTEST_CHECKPOINTS:-50}
+COLO_VMTEST_REQUESTS=${COLO_VMTEST_REQUESTS:-200}
 passed=0
 
 ovs=$colo_top/ovs-build
@@ -51,6 +63,7 @@ cleanup() {
         kill "$(cat "$dir/db/ovsdb-server.pid")" 2>/dev/null || true
     fi
     "$vm" stop "$dir" || true
+    bed_down
     ip netns del "${ns}p" 2>/dev/null || true
     ip netns del "${ns}s" 2>/dev/null || true
     rm -rf "$dir"
@@ -68,6 +81,16 @@ fail() {
     if test -f "$dir/manager.log"; then
         echo "--- manager log" >&2
         cat "$dir/manager.log" >&2
+    fi
+    if test -d "$COLO_BED_DIR/qemu"; then
+        for role in primary secondary; do
+            echo "--- bed: $role console (last lines)" >&2
+            tail -n 20 "$COLO_BED_DIR/qemu/$role.console" >&2 || true
+        done
+        echo "--- bed: primary colo/show vm1" >&2
+        bed_appctl primary colo/show vm1 >&2 || true
+        echo "--- bed: manager log" >&2
+        cat "$COLO_BED_DIR/manager.log" >&2 || true
     fi
     exit 1
 }
@@ -204,5 +227,107 @@ test "$done_after" -ge $((done_before + periodic)) \
 pass "(v3) $periodic of QEMU's periodic checkpoints (300 ms, for 2 s)" \
      "acknowledged: checkpoint_done $done_before -> $done_after"
 "$vm" console-check "$dir" || fail "kernel error on a console"
+
+# (v4) Behind the OVS nodes.
+"$vm" stop "$dir"
+kill "$(cat "$dir/manager.pid")" 2>/dev/null || true
+rm -f "$dir/manager.pid"
+bed_up
+bed_qemu_vms_up || fail "bed: the QEMU pair did not start"
+bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 >/dev/null
+bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
+    >/dev/null
+for node in primary secondary; do
+    bed_vsctl "$node" wait-until COLO vm1 status:channel_state=connected \
+        || fail "$node: channel not connected"
+done
+bed_manager_up || fail "bed: the manager did not start"
+# Requests of the pair so far: the guest's own traffic (e.g. an IPv6
+# duplicate address probe, whose nonce each kernel draws) may diverge.
+requests() {
+    bed_vsctl primary get COLO vm1 checkpoint_request
+}
+# acked N: waits (10 s at most) until the primary's checkpoint_done >= N.
+acked() {
+    local i
+    for i in $(seq 100); do
+        test "$(bed_vsctl primary get COLO vm1 checkpoint_done)" -ge "$1" \
+            && return 0
+        sleep 0.1
+    done
+    return 1
+}
+requests_before=$(requests)
+out=$(bed_client /usr/bin/python3 - "$COLO_VMTEST_REQUESTS" <<'PY'
+import http.client
+import sys
+n = int(sys.argv[1])
+bad = 0
+for i in range(n):
+    conn = http.client.HTTPConnection("10.0.0.1", 80, timeout=10)
+    conn.request("GET", "/index.html")
+    if conn.getresponse().read().decode() != "hello from the COLO guest\n":
+        bad += 1
+    conn.close()
+print(bad)
+PY
+) || fail "HTTP through the pair: $out"
+test "$out" = 0 || fail "$out of $COLO_VMTEST_REQUESTS HTTP answers wrong"
+http_requests=$(( $(requests) - requests_before ))
+pass "(v4) $COLO_VMTEST_REQUESTS HTTP requests through the OVS pair to the" \
+     "real VMs, every answer correct; checkpoint requests: $http_requests"
+out=$(bed_client /usr/bin/python3 - <<'PY'
+import urllib.request
+last = None
+for i in range(20):
+    n = int(urllib.request.urlopen("http://10.0.0.1/cgi-bin/count",
+                                   timeout=10).read())
+    if last is not None and n != last + 1:
+        raise SystemExit("counter %d after %d" % (n, last))
+    last = n
+print(last)
+PY
+) || fail "counter through the pair: $out"
+pass "(v4) the counter read 20 times through the pair, each one more" \
+     "(last $out)"
+out=$(bed_client /usr/bin/python3 - <<'PY'
+import socket
+s = socket.create_connection(("10.0.0.1", 7), timeout=10)
+data = bytes(range(256)) * 256
+s.sendall(data)
+out = b""
+while len(out) < len(data):
+    chunk = s.recv(65536)
+    assert chunk, "connection closed early"
+    out += chunk
+assert out == data, "echo differs"
+PY
+) || fail "TCP echo through the pair: $out"
+answer=$(bed_client curl -s -m 10 'http://[fd00::1]/index.html') \
+    || fail "HTTP over IPv6 through the pair"
+test "$answer" = "hello from the COLO guest" || fail "IPv6 answer '$answer'"
+pass "(v4) 64 KiB through TCP echo byte for byte; HTTP over IPv6"
+secondary_before=$(bed_vsctl secondary get COLO vm1 checkpoint_done)
+for i in 1 2 3 4 5; do
+    before=$(requests)
+    answer=$(bed_client curl -s -m 10 http://10.0.0.1/cgi-bin/random) \
+        || fail "random answer $i"
+    echo "$answer" | grep -qE '^[0-9]+ [0-9a-f]{32}$' \
+        || fail "random answer $i: '$answer'"
+    test "$(requests)" -gt "$before" \
+        || fail "random answer $i: no checkpoint request"
+    acked "$(requests)" || fail "random answer $i: not acknowledged"
+done
+secondary_after=$(bed_vsctl secondary get COLO vm1 checkpoint_done)
+test "$secondary_after" -ge $((secondary_before + 5)) \
+    || fail "the secondary's checkpoint_done went from $secondary_before" \
+            "to $secondary_after over 5 checkpoints"
+forced=$(grep -c "QEMU checkpoint done in" "$COLO_BED_DIR/manager.log") \
+    || true
+pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
+     "checkpoints forced over QMP in all, $(bed_appctl primary colo/show vm1 \
+        | sed -n 's/^    timeouts=//p') compare timeouts"
+"$vm" console-check "$COLO_BED_DIR/qemu" || fail "kernel error on a console"
+bed_down
 
 echo "colo-vmtest: all $passed checks passed"
