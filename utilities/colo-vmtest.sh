@@ -29,7 +29,8 @@
 #        answer one more (the PVM's); 64 KiB through TCP echo, byte for
 #        byte; HTTP over IPv6; 5 answers that differ in each VM (the clock
 #        in ns and a random number): each is a divergence, answered, with a checkpoint forced
-#        over QMP and acknowledged on both nodes; the checkpoints that real
+#        over QMP and acknowledged on both nodes, while a TCP echo
+#        connection open across them goes on; the checkpoints that real
 #        guest TCP stacks caused are reported; consoles clean.
 # Exits nonzero on the first failure and always removes what it made.
 set -e
@@ -307,6 +308,32 @@ answer=$(bed_client curl -s -m 10 'http://[fd00::1]/index.html') \
     || fail "HTTP over IPv6 through the pair"
 test "$answer" = "hello from the COLO guest" || fail "IPv6 answer '$answer'"
 pass "(v4) 64 KiB through TCP echo byte for byte; HTTP over IPv6"
+# A TCP echo connection open across the checkpoints: after each one the
+# SVM's sequence space is the PVM's, and the rewriter must follow.
+rm -f "$dir/stop-echo"
+bed_client /usr/bin/python3 - "$dir/stop-echo" >"$dir/long-echo.out" 2>&1 <<'PY' &
+import os
+import socket
+import sys
+import time
+s = socket.create_connection(("10.0.0.1", 7), timeout=10)
+rounds = after = 0
+while after < 20:
+    data = os.urandom(4096)
+    s.sendall(data)
+    out = b""
+    while len(out) < len(data):
+        chunk = s.recv(65536)
+        assert chunk, "connection closed after %d rounds" % rounds
+        out += chunk
+    assert out == data, "round %d: echo differs" % rounds
+    rounds += 1
+    if os.path.exists(sys.argv[1]):
+        after += 1
+    time.sleep(0.05)
+print("rounds=%d" % rounds)
+PY
+long_echo=$!
 secondary_before=$(bed_vsctl secondary get COLO vm1 checkpoint_done)
 for i in 1 2 3 4 5; do
     before=$(requests)
@@ -318,12 +345,25 @@ for i in 1 2 3 4 5; do
         || fail "random answer $i: no checkpoint request"
     acked "$(requests)" || fail "random answer $i: not acknowledged"
 done
+requests_after_divergences=$(requests)
+touch "$dir/stop-echo"
+wait "$long_echo" || fail "TCP echo across the checkpoints:" \
+    "$(cat "$dir/long-echo.out")"
+# The echo went on after the checkpoints with no request: the rewriter
+# follows the SVM into the PVM's sequence space (an offset kept from before
+# would make every later SVM segment differ).
+test "$(requests)" = "$requests_after_divergences" \
+    || fail "$(( $(requests) - requests_after_divergences )) checkpoint" \
+            "requests during the echo after the checkpoints"
 secondary_after=$(bed_vsctl secondary get COLO vm1 checkpoint_done)
 test "$secondary_after" -ge $((secondary_before + 5)) \
     || fail "the secondary's checkpoint_done went from $secondary_before" \
             "to $secondary_after over 5 checkpoints"
 forced=$(grep -c "QEMU checkpoint done in" "$COLO_BED_DIR/manager.log") \
     || true
+pass "(v4) a TCP echo connection kept across the 5 checkpoints below," \
+     "4 KiB echoed byte for byte in each of $(cat "$dir/long-echo.out"), no" \
+     "checkpoint request in the 20 rounds after them"
 pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
      "checkpoints forced over QMP in all, $(bed_appctl primary colo/show vm1 \
         | sed -n 's/^    timeouts=//p') compare timeouts"
