@@ -313,7 +313,7 @@ bed_manager_up() {
     local hook=$COLO_BED_DIR/checkpoint-hook.sh d=$COLO_BED_DIR
     local how=(--hook "sh $hook" --requester-only)
     if test -d "$d/qemu"; then
-        how=(--qemu "vm1=$d/qemu/primary.qmp")
+        how=(--qemu "vm1=$d/qemu/primary.qmp,$d/qemu/secondary.qmp")
     fi
     printf '%s\n' \
         "echo \"\$COLO_NODE \$COLO_PAIR \$COLO_CHECKPOINT \$COLO_REASON\" >>$d/checkpoints" \

@@ -32,6 +32,10 @@
 #        over QMP and acknowledged on both nodes, while a TCP echo
 #        connection open across them goes on; the checkpoints that real
 #        guest TCP stacks caused are reported; consoles clean.
+#   (v5) failover: the primary QEMU is killed during an IPv4 and an IPv6
+#        TCP echo stream; the manager fails the pair over to the secondary
+#        (x-colo-lost-heartbeat, failover mode, failover flows); both
+#        streams go on, every byte exactly once; HTTP served by the SVM.
 # Exits nonzero on the first failure and always removes what it made.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
@@ -368,6 +372,55 @@ pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
      "checkpoints forced over QMP in all, $(bed_appctl primary colo/show vm1 \
         | sed -n 's/^    timeouts=//p') compare timeouts"
 "$vm" console-check "$COLO_BED_DIR/qemu" || fail "kernel error on a console"
+
+# (v5) Failover: the primary QEMU dies during an IPv4 and an IPv6 stream.
+progress() {
+    cat "$dir/$1.progress" 2>/dev/null || echo 0
+}
+wait_progress() {
+    local i
+    for i in $(seq 300); do
+        test "$(progress "$1")" -ge "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+for v in 4:10.0.0.1 6:fd00::1; do
+    bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
+        stream "${v#*:}" 7 12 "$dir/v${v%%:*}.progress" \
+        >"$dir/v${v%%:*}.out" 2>&1 &
+    eval "v${v%%:*}_pid=\$!"
+done
+wait_progress v4 100 || fail "IPv4 stream: $(cat "$dir/v4.out")"
+wait_progress v6 100 || fail "IPv6 stream: $(cat "$dir/v6.out")"
+kill -9 "$(cat "$COLO_BED_DIR/qemu/primary.pid")"
+killed_at=$(date +%s%N)
+v4_at=$(progress v4)
+v6_at=$(progress v6)
+out=$(bed_manager colo-manager/failover secondary vm1 br0 uplink svm) \
+    || fail "failover command failed: $out"
+failover_ms=$(( ($(date +%s%N) - killed_at) / 1000000 ))
+grep -q "the secondary QEMU left COLO" "$COLO_BED_DIR/manager.log" \
+    || fail "the manager did not tell the secondary QEMU"
+"$vm" qmp "$COLO_BED_DIR/qemu/secondary-ops.qmp" query-colo-status \
+    | grep '"mode": *"none"' >/dev/null \
+    || fail "the secondary QEMU is still in COLO mode"
+wait_progress v4 $((v4_at + 100)) || fail "IPv4 stream stopped: $(cat "$dir/v4.out")"
+resumed_ms=$(( ($(date +%s%N) - killed_at) / 1000000 ))
+wait "$v4_pid" || fail "IPv4 stream: $(cat "$dir/v4.out")"
+wait "$v6_pid" || fail "IPv6 stream: $(cat "$dir/v6.out")"
+test "$(progress v6)" -gt $((v6_at + 100)) || fail "IPv6 stream stopped"
+pass "(v5) primary QEMU killed at lines $v4_at (IPv4), $v6_at (IPv6);" \
+     "failover (x-colo-lost-heartbeat, failover mode, flows) done" \
+     "$failover_ms ms later, 100 more lines echoed within $resumed_ms ms"
+pass "(v5) IPv4 $(cat "$dir/v4.out")"
+pass "(v5) IPv6 $(cat "$dir/v6.out")"
+answer=$(bed_client curl -s -m 10 http://10.0.0.1/cgi-bin/count) \
+    || fail "HTTP after failover"
+pass "(v5) HTTP served by the SVM after failover (counter $answer)"
+grep -E -n 'Oops|BUG|Kernel panic|list_del corruption|general protection' \
+    "$COLO_BED_DIR/qemu/secondary.console" \
+    && fail "kernel error on the SVM's console"
 bed_down
 
 echo "colo-vmtest: all $passed checks passed"
