@@ -5,7 +5,13 @@
 #
 #   colo  the pair (mirror, compare, rewrite; checkpoints forced over QMP);
 #   ovs   the primary node's userspace datapath, plain forwarding to the
-#         PVM (in_port=uplink actions=output:pvm and back), same bed.
+#         PVM (in_port=uplink actions=output:pvm and back), same bed;
+#   qemu  QEMU's own COLO proxy (colo-vm.sh start ... proxy=qemu:
+#         filter-mirror, filter-redirector, filter-rewriter and
+#         colo-compare in the QEMUs, as QEMU's COLO-FT documentation sets
+#         them up), the same guests started again, behind the same plain
+#         forwarding; QEMU takes its checkpoints by itself, counted on
+#         the primary's QMP events.
 #
 # For each: COLO_BENCH_VM_REQUESTS (default 1000) HTTP requests, each on a
 # new TCP connection (a real guest TCP stack's handshake, ISN, timestamps,
@@ -105,6 +111,51 @@ printf '%s\n' \
 ovs_http=$(http_run)
 ovs_dl=$(download_run)
 
+# QEMU's own proxy: the pair started again with it, on the same taps; the
+# primary node forwards as above; the SVM's tap is on no bridge (QEMU's
+# sockets carry the SVM's traffic).
+cp "$COLO_BED_DIR/manager.log" "$COLO_BED_DIR/colo-manager.log"
+bed_manager_down
+# The same OpenFlow port number when the tap comes back: the flows name it.
+pvm_ofport=$(bed_vsctl primary get Interface pvm ofport)
+bed_vsctl primary del-port br0 pvm
+bed_vsctl secondary del-port br0 svm
+"$colo_top/utilities/colo-vm.sh" stop "$COLO_BED_DIR/qemu"
+rm -rf "$COLO_BED_DIR/qemu"
+"$colo_top/utilities/colo-vm.sh" start "$COLO_BED_DIR/qemu" \
+    ip=10.0.0.1/24 ip6=fd00::1/64 mac=52:54:00:00:00:01 \
+    neigh=10.0.0.2@52:54:00:00:00:02,fd00::2@52:54:00:00:00:02 \
+    pvm-ns="$(bed_ns primary)" pvm-tap=pvm \
+    svm-ns="$(bed_ns secondary)" svm-tap=svm proxy=qemu >/dev/null
+ip netns exec "$(bed_ns primary)" ip link set pvm up
+ip netns exec "$(bed_ns secondary)" ip link set svm up
+bed_vsctl primary add-port br0 pvm \
+    -- set Interface pvm ofport_request="$pvm_ofport"
+# QEMU's checkpoints, counted on its QMP events: "watch" prints the count
+# so far on SIGUSR1.
+PYTHONPATH=$colo_top/ovs/python /usr/bin/python3 \
+    "$colo_top/utilities/ovs-colo-manager" qmp \
+    "$COLO_BED_DIR/qemu/primary.qmp" watch >"$COLO_BED_DIR/watch.out" &
+watch_pid=$!
+# checkpoints_so_far: QEMU's checkpoints since the watch started.
+checkpoints_so_far() {
+    local n i
+    n=$(wc -l < "$COLO_BED_DIR/watch.out")
+    kill -USR1 "$watch_pid"
+    for i in $(seq 50); do
+        test "$(wc -l < "$COLO_BED_DIR/watch.out")" -gt "$n" && break
+        sleep 0.1
+    done
+    sed -n '$s/^checkpoints=//p' "$COLO_BED_DIR/watch.out"
+}
+sleep 1
+q0=$(checkpoints_so_far)
+qemu_http=$(http_run)
+q1=$(checkpoints_so_far)
+qemu_dl=$(download_run)
+q2=$(checkpoints_so_far)
+kill "$watch_pid"
+
 printf '%-5s %10s %9s %9s %-24s %s\n' path "requests/s" "p50 ms" "p99 ms" \
     "download Mbit/s" "checkpoints"
 # shellcheck disable=SC2086
@@ -112,12 +163,17 @@ printf '%-5s %10s %9s %9s %-24s %s\n' colo $colo_http "$colo_dl" \
     "$((r1 - r0)) in $requests requests, $((r2 - r1)) in $downloads downloads"
 # shellcheck disable=SC2086
 printf '%-5s %10s %9s %9s %-24s %s\n' ovs $ovs_http "$ovs_dl" -
+# shellcheck disable=SC2086
+printf '%-5s %10s %9s %9s %-24s %s\n' qemu $qemu_http "$qemu_dl" \
+    "$((q1 - q0)) in $requests requests, $((q2 - q1)) in $downloads downloads"
 echo "compare timeouts during colo: $((t2 - t0)); checkpoints per 1,000" \
-     "requests: $(awk -v c=$((r1 - r0)) -v n="$requests" \
-                  'BEGIN { printf "%.1f", c * 1000 / n }')"
-echo "reasons (manager log):"
+     "requests: colo $(awk -v c=$((r1 - r0)) -v n="$requests" \
+                       'BEGIN { printf "%.1f", c * 1000 / n }')," \
+     "qemu $(awk -v c=$((q1 - q0)) -v n="$requests" \
+             'BEGIN { printf "%.1f", c * 1000 / n }')"
+echo "colo's reasons (manager log):"
 sed -n 's/^[^ ]* checkpoint of vm1 requested by primary: //p' \
-    "$COLO_BED_DIR/manager.log" \
+    "$COLO_BED_DIR/colo-manager.log" \
     | sed -E 's/[0-9]+(\.[0-9]+){3}:[0-9]+/ADDR:PORT/g;
               s/\[[0-9]+, [0-9]+\)/[range]/; s/[0-9]+ bytes/N bytes/' \
     | sort | uniq -c | sort -rn | sed 's/^/  /'

@@ -20,7 +20,10 @@
 #                                 (default unix:DIR/migration.sock),
 #                                 pvm-ns=NS, svm-ns=NS (run that QEMU, and
 #                                 so create its tap, in network namespace
-#                                 NS)
+#                                 NS), proxy=qemu (QEMU's own COLO
+#                                 proxy in the QEMUs: filter-mirror,
+#                                 filter-redirector, filter-rewriter,
+#                                 colo-compare; both taps needed)
 #   colo-vm.sh checkpoint DIR     force one checkpoint; prints its duration
 #                                 (command to RESUME) in ms
 #   colo-vm.sh console-check DIR  fail if either console shows an
@@ -173,6 +176,7 @@ start() {
     shift
     ip=10.0.0.10/24 ip6='' neigh='' mem=262152 mac=52:54:00:c0:10:01
     local pvm_tap='' svm_tap='' pvm_ns='' svm_ns='' migration='' opt img
+    local proxy='' pvm_proxy='' svm_proxy='' 
     for opt in "$@"; do
         case $opt in
             ip=*) ip=${opt#ip=} ;;
@@ -185,6 +189,7 @@ start() {
             migration=*) migration=${opt#migration=} ;;
             pvm-ns=*) pvm_ns=${opt#pvm-ns=} ;;
             svm-ns=*) svm_ns=${opt#svm-ns=} ;;
+            proxy=qemu) proxy=qemu ;;
             *) die "start: unknown option $opt" ;;
         esac
     done
@@ -201,11 +206,40 @@ start() {
     local uri=${migration:-unix:$dir/migration.sock}
     rm -f "$dir/migration.sock"
 
-    # shellcheck disable=SC2046
+    if test "$proxy" = qemu; then
+        test -n "$pvm_tap" && test -n "$svm_tap" \
+            || die "proxy=qemu needs pvm-tap and svm-tap"
+        # QEMU's own COLO proxy, as in QEMU's COLO-FT documentation, on
+        # unix sockets: the primary mirrors what its NIC receives to the
+        # secondary (mirror), sends its guest's output (compare0) and the
+        # SVM's (compare1) to colo-compare, whose released packets
+        # (compare_out) go out of its NIC; the secondary's NIC receives the
+        # mirror and sends to compare1, through its filter-rewriter.
+        local c="-chardev socket,path=$dir"
+        pvm_proxy="$c/mirror.sock,id=mirror0,server=on,wait=off
+            $c/compare1.sock,id=compare1,server=on,wait=off
+            $c/compare0.sock,id=compare0,server=on,wait=off
+            $c/compare0.sock,id=compare0-0
+            $c/compare_out.sock,id=compare_out,server=on,wait=off
+            $c/compare_out.sock,id=compare_out0
+            -object filter-mirror,id=m0,netdev=n0,queue=tx,outdev=mirror0
+            -object filter-redirector,id=redire0,netdev=n0,queue=rx,indev=compare_out
+            -object filter-redirector,id=redire1,netdev=n0,queue=rx,outdev=compare0
+            -object iothread,id=iothread1
+            -object colo-compare,id=comp0,primary_in=compare0-0,secondary_in=compare1,outdev=compare_out0,iothread=iothread1"
+        svm_proxy="$c/mirror.sock,id=red0,reconnect=1
+            $c/compare1.sock,id=red1,reconnect=1
+            -object filter-redirector,id=f1,netdev=n0,queue=tx,indev=red0
+            -object filter-redirector,id=f2,netdev=n0,queue=rx,outdev=red1
+            -object filter-rewriter,id=rew0,netdev=n0,queue=all"
+    fi
+
+    # shellcheck disable=SC2046,SC2086
     run_qemu "$dir" secondary "$img" "$svm_ns" $(nic_args "$svm_tap") \
-        -incoming "$uri"
-    # shellcheck disable=SC2046
-    run_qemu "$dir" primary "$img" "$pvm_ns" $(nic_args "$pvm_tap")
+        $svm_proxy -incoming "$uri"
+    # shellcheck disable=SC2046,SC2086
+    run_qemu "$dir" primary "$img" "$pvm_ns" $(nic_args "$pvm_tap") \
+        $pvm_proxy
 
     wait_console "$dir/primary.console" "colo-vm: ready" 120 \
         || die "the primary guest did not boot: $(tail -5 "$dir/primary.console")"
