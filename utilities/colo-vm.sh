@@ -6,7 +6,8 @@
 #
 #   colo-vm.sh image              build (or find) the guest: Debian's kernel
 #                                 (linux-image-amd64) and an initramfs of
-#                                 busybox-static with the bed's servers;
+#                                 busybox-static with the bed's servers
+#                                 (and colo-vm-udp-echo.c, built static);
 #                                 prints the cache directory
 #   colo-vm.sh start DIR [OPT..]  start a pair whose sockets, consoles and
 #                                 logs live in DIR and bring it into COLO
@@ -84,9 +85,10 @@ image() {
     test -n "$kpkg" || die "linux-image-amd64: no kernel package found"
     kver=$(apt-cache policy "$kpkg" | awk '/Candidate:/ { print $2 }')
     bver=$(apt-cache policy busybox-static | awk '/Candidate:/ { print $2 }')
-    # ... and of the guest's /init.
-    key=$(echo "$kpkg-$kver-busybox-$bver-$(md5sum < "$here/colo-vm-init" \
-          | cut -c1-8)" | tr -c "A-Za-z0-9.+\n-" _)
+    # ... and of the guest's own files.
+    key=$(echo "$kpkg-$kver-busybox-$bver-$(cat "$here/colo-vm-init" \
+          "$here/colo-vm-udp-echo.c" | md5sum | cut -c1-8)" \
+          | tr -c "A-Za-z0-9.+\n-" _)
     dir=$cache/$key
     if test -f "$dir/ready"; then
         echo "$dir"
@@ -110,6 +112,8 @@ image() {
     done
     cp "$(find "$tmp/k/lib/modules" -name e1000.ko)" "$root/lib/modules/"
     install -m 755 "$here/colo-vm-init" "$root/init"
+    ${CC:-gcc} -static -O2 -Wall -Werror -o "$root/bin/colo-vm-udp-echo" \
+        "$here/colo-vm-udp-echo.c" || die "cannot build colo-vm-udp-echo"
     # busybox has cpio, Debian 12 a minimal system does not.
     (cd "$root" && find . | ./bin/busybox cpio -o -H newc | gzip -1) \
         > "$tmp/initrd.gz"

@@ -27,9 +27,10 @@
 #        200) HTTP requests from the client through the pair, every answer
 #        correct; the guest's counter read 20 times through the pair, each
 #        answer one more (the PVM's); 64 KiB through TCP echo, byte for
-#        byte; HTTP over IPv6; 5 answers that differ in each VM (the clock
-#        in ns and a random number): each is a divergence, answered, with a checkpoint forced
-#        over QMP and acknowledged on both nodes, while a TCP echo
+#        byte; HTTP over IPv6; UDP echo over IPv4 and IPv6; 5 answers
+#        that differ in each VM (the clock in ns and a random number):
+#        each is a divergence, answered, with a checkpoint forced over QMP
+#        and acknowledged on both nodes, while a TCP echo
 #        connection open across them goes on; the checkpoints that real
 #        guest TCP stacks caused are reported; consoles clean.
 #   (v5) failover: the primary QEMU is killed during an IPv4 and an IPv6
@@ -311,7 +312,24 @@ PY
 answer=$(bed_client curl -s -m 10 'http://[fd00::1]/index.html') \
     || fail "HTTP over IPv6 through the pair"
 test "$answer" = "hello from the COLO guest" || fail "IPv6 answer '$answer'"
-pass "(v4) 64 KiB through TCP echo byte for byte; HTTP over IPv6"
+for host in 10.0.0.1 fd00::1; do
+    out=$(bed_client /usr/bin/python3 - "$host" <<'PY'
+import socket
+import sys
+host = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                  socket.SOCK_DGRAM)
+s.settimeout(10)
+for i in range(20):
+    msg = b"datagram %d" % i
+    s.sendto(msg, (host, 7))
+    reply = s.recvfrom(100)[0]
+    assert reply == msg, "datagram %d: answer %r" % (i, reply)
+PY
+) || fail "UDP echo through the pair to $host: $out"
+done
+pass "(v4) 64 KiB through TCP echo byte for byte; HTTP over IPv6; 20 UDP" \
+     "echoes over IPv4 and over IPv6"
 # A TCP echo connection open across the checkpoints: after each one the
 # SVM's sequence space is the PVM's, and the rewriter must follow.
 rm -f "$dir/stop-echo"
