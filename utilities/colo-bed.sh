@@ -17,7 +17,10 @@
 COLO_BED_DIR=${COLO_BED_DIR:-/tmp/colo-bed}
 COLO_BED_NS=${COLO_BED_NS:-colo-}
 COLO_BED_NODES="primary secondary"
-COLO_BED_VMS="client pvm svm"
+# The VMs: "netns" (default), namespaces running colo-bed-server.py, or
+# "qemu", a real QEMU COLO pair (bed_qemu_vms_up).
+COLO_BED_VMS=${COLO_BED_VMS:-netns}
+COLO_BED_VM_NAMES="client pvm svm"
 
 # bed_ns NAME: the network namespace of node or VM NAME.
 bed_ns() {
@@ -191,7 +194,8 @@ bed_serve() {
     echo $! >>"$d/servers.pid"
 }
 
-# bed_vms_up: the client (on a LAN that reaches both nodes' uplink ports),
+# bed_vms_up: with COLO_BED_VMS=qemu, bed_qemu_vms_up; else
+# the client (on a LAN that reaches both nodes' uplink ports),
 # the PVM (on the primary) and the SVM (on the secondary), with the same IP
 # and MAC addresses in both VMs (10.0.0.1, fd00::1) and the same servers
 # (HTTP on port 80 serving $COLO_BED_DIR/VM/index.txt, TCP and UDP echo on
@@ -200,7 +204,11 @@ bed_serve() {
 # creates the pair, as a manager would.
 bed_vms_up() {
     local vm
-    for vm in $COLO_BED_VMS; do
+    if test "$COLO_BED_VMS" = qemu; then
+        bed_qemu_vms_up
+        return
+    fi
+    for vm in $COLO_BED_VM_NAMES; do
         mkdir -p "$COLO_BED_DIR/$vm"
         bed_netns_add "$vm"
     done
@@ -286,7 +294,7 @@ bed_vms_down() {
         "$colo_top/utilities/colo-vm.sh" stop "$COLO_BED_DIR/qemu" || true
         rm -rf "${COLO_BED_DIR:?}/qemu"
     fi
-    for vm in $COLO_BED_VMS; do
+    for vm in $COLO_BED_VM_NAMES; do
         for pid in $(cat "$COLO_BED_DIR/$vm/servers.pid" 2>/dev/null); do
             kill "$pid" 2>/dev/null || true
         done

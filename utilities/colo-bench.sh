@@ -49,6 +49,8 @@
 #                        "128 256 512 1024 1448")
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+# The bed's namespace VMs: these checks use their servers.
+COLO_BED_VMS=netns
 . "$(dirname "$0")/colo-bed.sh"
 
 if test "$(id -u)" != 0; then

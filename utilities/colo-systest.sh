@@ -33,6 +33,8 @@
 #       secondary; both streams go on, every byte exactly once.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+# The bed's namespace VMs: these checks use their servers.
+COLO_BED_VMS=netns
 . "$(dirname "$0")/colo-bed.sh"
 
 if test "$(id -u)" != 0; then
