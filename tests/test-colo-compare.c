@@ -523,6 +523,68 @@ test_tcp_diverge(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* A checkpoint's start closes the epoch: what a connection held then is
+ * settled by the done (primary released, secondary freed), what comes
+ * between the start and the done is compared after it, in the order it
+ * came, and connections that held nothing compare at once. */
+static void
+test_checkpoint_start(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_compare *cmp = new_compare(NULL);
+    const char *reason;
+
+    /* Connection 80 diverges and holds its primary packet. */
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 1, .data = "same"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 1, .data = "samE"), 0);
+    ovs_assert(has_request(cmp, NULL));
+
+    colo_compare_checkpoint_start(cmp);
+    ovs_assert(!has_request(cmp, NULL));
+
+    /* After the start: connection 80 defers, connection 81 (nothing held)
+     * compares at once. */
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 5, .data = "next"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 5, .data = "next"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.seq = 9, .data = "last"), 0);
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 81, .seq = 1, .data = "other"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.sport = 81, .seq = 1, .data = "other"),
+         0);
+    ovs_assert(n_released == 1);
+    ovs_assert(stats(cmp).deferred == 3);
+
+    /* No compare timeout while the checkpoint runs. */
+    colo_compare_run(cmp, 100000);
+    ovs_assert(!has_request(cmp, NULL));
+
+    /* A divergence after the start raises the next request at once. */
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 82, .seq = 1, .data = "a"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.sport = 82, .seq = 1, .data = "b"), 0);
+    ovs_assert(has_request(cmp, &reason));
+    ovs_assert(!strcmp(reason, "tcp 10.0.0.1:82->10.0.0.2:5000: different "
+                       "payload in sequence range [1, 2)"));
+
+    colo_compare_checkpoint_done(cmp);
+    /* "same" settled by the checkpoint, "next" compared after it, "last"
+     * waits for the secondary; the request raised after the start stays. */
+    assert_released_payloads((const char *[]) { "other", "same", "next" }, 3);
+    struct colo_stats st = stats(cmp);
+    ovs_assert(st.flushed == 1);
+    ovs_assert(st.identical == 2);
+    ovs_assert(st.held_packets == 2);
+    ovs_assert(st.checkpoints == 1);
+    ovs_assert(has_request(cmp, NULL));
+
+    feed(cmp, COLO_SECONDARY, SPEC(.seq = 9, .data = "last"), 0);
+    ovs_assert(n_released == 4);
+
+    /* The second checkpoint has no start: everything is flushed. */
+    colo_compare_checkpoint_done(cmp);
+    ovs_assert(n_released == 5);
+    ovs_assert(!has_request(cmp, NULL));
+    colo_compare_destroy(cmp);
+    clear_released();
+}
+
 /* Datagrams are paired first in, first out, and released in order. */
 static void
 test_udp_fifo(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -1195,6 +1257,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"tcp-settle", NULL, 0, 0, test_tcp_settle, OVS_RO},
     {"tcp-secondary-gap", NULL, 0, 0, test_tcp_secondary_gap, OVS_RO},
     {"tcp-wrap", NULL, 0, 0, test_tcp_wrap, OVS_RO},
+    {"checkpoint-start", NULL, 0, 0, test_checkpoint_start, OVS_RO},
     {"tcp-diverge", NULL, 0, 0, test_tcp_diverge, OVS_RO},
     {"udp-fifo", NULL, 0, 0, test_udp_fifo, OVS_RO},
     {"timeout", NULL, 0, 0, test_timeout, OVS_RO},

@@ -454,6 +454,36 @@ test_checkpoint(struct ovs_cmdl_context *ctx OVS_UNUSED)
     colo_rewriter_destroy(rw);
 }
 
+/* A checkpoint's start sets the offsets to 0 at once; a connection that
+ * begins between the start and the done keeps the offset it learns. */
+static void
+test_checkpoint_start(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    const struct isns before = { 1, 1000, 7000 };
+    const struct isns after = { 5, 2000, 9000 };
+    struct colo_rewriter *rw = new_rewriter(false, 0);
+
+    client_handshake(rw, &before, false, htons(ETH_TYPE_IPV6));
+    colo_rewriter_checkpoint_start(rw);
+    struct dp_packet *p = pass(rw, COLO_FROM_SVM, colo_test_packet(
+        SPEC(.dl_type = htons(ETH_TYPE_IPV6), .seq = before.p + 1,
+             .data = "x")), 0);
+    ovs_assert(seq_of(p) == before.p + 1);
+    dp_packet_delete(p);
+
+    client_handshake(rw, &after, false, htons(ETH_TYPE_IP));
+    colo_rewriter_checkpoint_done(rw);
+    check_data(rw, &after, htons(ETH_TYPE_IP));
+
+    /* The next checkpoint, without a start, resets at its done. */
+    colo_rewriter_checkpoint_done(rw);
+    p = pass(rw, COLO_FROM_SVM, colo_test_packet(
+        SPEC(.seq = after.p + 1, .data = "y")), 0);
+    ovs_assert(seq_of(p) == after.p + 1);
+    dp_packet_delete(p);
+    colo_rewriter_destroy(rw);
+}
+
 /* In failover mode, known connections keep their offset and new ones are
  * left alone. */
 static void
@@ -694,6 +724,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"timestamps", NULL, 0, 0, test_timestamps, OVS_RO},
     {"teardown", NULL, 0, 0, test_teardown, OVS_RO},
     {"checkpoint", NULL, 0, 0, test_checkpoint, OVS_RO},
+    {"checkpoint-start", NULL, 0, 0, test_checkpoint_start, OVS_RO},
     {"failover", NULL, 0, 0, test_failover, OVS_RO},
     {"bad-input", NULL, 0, 0, test_bad_input, OVS_RO},
     {"hold-limits", NULL, 0, 0, test_hold_limits, OVS_RO},

@@ -71,6 +71,8 @@ struct colo_ctl_pair {
     bool done_known;            /* 'last_done' and 'request' read yet? */
     int64_t last_done;          /* Last checkpoint_done acted upon. */
     int64_t unixctl_done;       /* Last "colo/checkpoint-done" number. */
+    int64_t last_started;       /* Last checkpoint_started acted upon. */
+    int64_t unixctl_started;    /* Last "colo/checkpoint-started" number. */
     int64_t request;            /* Last checkpoint_request number. */
     char *reason;               /* Its reason, if this process raised it. */
     bool awaiting;              /* Is 'request' outstanding? */
@@ -95,6 +97,7 @@ static uint64_t colo_dp_seqno;
 static unixctl_cb_func colo_ctl_unixctl_show;
 static unixctl_cb_func colo_ctl_unixctl_dump_conns;
 static unixctl_cb_func colo_ctl_unixctl_checkpoint_done;
+static unixctl_cb_func colo_ctl_unixctl_checkpoint_started;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
@@ -112,6 +115,7 @@ colo_ctl_init(struct ovsdb_idl *idl)
      * reason to reconfigure every bridge, which sat on the path from the
      * acknowledgment to the first release. */
     ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_done);
+    ovsdb_idl_omit_alert(idl, &ovsrec_colo_col_checkpoint_started);
     ovsdb_idl_omit(idl, &ovsrec_colo_col_external_ids);
 
     unixctl_command_register("colo/show", "[pair]", 0, 1,
@@ -120,6 +124,8 @@ colo_ctl_init(struct ovsdb_idl *idl)
                              colo_ctl_unixctl_dump_conns, NULL);
     unixctl_command_register("colo/checkpoint-done", "pair number", 2, 2,
                              colo_ctl_unixctl_checkpoint_done, idl);
+    unixctl_command_register("colo/checkpoint-started", "pair number", 2, 2,
+                             colo_ctl_unixctl_checkpoint_started, idl);
     netdev_colo_register();
     colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
     colo_dp_seqno = seq_read(colo_dp_seq());
@@ -399,7 +405,10 @@ colo_ctl_pair_get_status(const struct colo_ctl_pair *pair,
     }
     if (!pair->error && pair->mode != COLO_MODE_DISABLED) {
         colo_dp_pair_get_status(pair->dp, status);
-        if (pair->awaiting) {
+        if (pair->last_started > pair->last_done) {
+            smap_add_format(status, "checkpoint", "started %"PRId64,
+                            pair->last_started);
+        } else if (pair->awaiting) {
             smap_add_format(status, "checkpoint", "requested %"PRId64,
                             pair->request);
         }
@@ -605,9 +614,25 @@ colo_ctl_pair_checkpoint_done(struct colo_ctl_pair *pair, int64_t done)
     colo_dp_pair_checkpoint_done(pair->dp);
 }
 
+/* Acts on the start of a checkpoint of 'pair' numbered 'started' (from
+ * checkpoint_started in its row or from "colo/checkpoint-started"): the VMs
+ * stopped for it.  Ignored unless it is newer than both the last start and
+ * the last done. */
+static void
+colo_ctl_pair_checkpoint_start(struct colo_ctl_pair *pair, int64_t started)
+{
+    if (started <= pair->last_started || started <= pair->last_done) {
+        return;
+    }
+    pair->last_started = started;
+    VLOG_INFO("COLO pair %s: checkpoint %"PRId64" started", pair->name,
+              started);
+    colo_dp_pair_checkpoint_start(pair->dp);
+}
+
 /* Runs the checkpoint protocol of 'pair' against its 'row': a checkpoint
- * done flushes the pair, and a new request of the pair gets the next
- * number. */
+ * start closes the pair's epoch, a checkpoint done settles it, and a new
+ * request of the pair gets the next number. */
 static void
 colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
                              const struct ovsrec_colo *row)
@@ -617,6 +642,7 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
          * take its numbers as they are. */
         pair->done_known = true;
         pair->last_done = row->checkpoint_done;
+        pair->last_started = row->checkpoint_started;
         pair->request = row->checkpoint_request;
     }
     if (pair->renumbering) {
@@ -626,6 +652,8 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
         }
         pair->renumbering = false;
     }
+    colo_ctl_pair_checkpoint_start(pair, MAX(row->checkpoint_started,
+                                             pair->unixctl_started));
     colo_ctl_pair_checkpoint_done(pair, MAX(row->checkpoint_done,
                                             pair->unixctl_done));
 
@@ -646,6 +674,7 @@ colo_ctl_pair_run_checkpoint(struct colo_ctl_pair *pair,
                       pair->name, last);
             pair->renumbering = true;
             pair->last_done = pair->unixctl_done = 0;
+            pair->last_started = pair->unixctl_started = 0;
             last = 0;
         }
         pair->request = last + 1;
@@ -837,8 +866,12 @@ colo_ctl_pair_format(const struct colo_ctl_pair *pair,
                       pair->bridge ? pair->bridge : "none");
     }
     if (row) {
-        ds_put_format(s, "  checkpoint: requested %"PRId64", done %"PRId64
-                      "\n", row->checkpoint_request, row->checkpoint_done);
+        ds_put_format(s, "  checkpoint: requested %"PRId64", ",
+                      row->checkpoint_request);
+        if (row->checkpoint_started) {
+            ds_put_format(s, "started %"PRId64", ", row->checkpoint_started);
+        }
+        ds_put_format(s, "done %"PRId64"\n", row->checkpoint_done);
     }
     if (pair->mode != COLO_MODE_DISABLED) {
         struct smap status = SMAP_INITIALIZER(&status);
@@ -948,32 +981,50 @@ colo_ctl_unixctl_dump_conns(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
+/* Parses the PAIR and NUMBER arguments of "colo/checkpoint-started" and
+ * "colo/checkpoint-done" and brings the pair up to date with its row.
+ * Returns the pair, or NULL after replying with an error. */
+static struct colo_ctl_pair *
+colo_ctl_unixctl_checkpoint_args(struct unixctl_conn *conn,
+                                 const char *argv[], struct ovsdb_idl *idl,
+                                 int64_t *number)
+{
+    struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
+    long long int n;
+
+    if (!pair) {
+        unixctl_command_reply_error(conn, "no such COLO pair");
+        return NULL;
+    }
+    if (!str_to_llong(argv[2], 10, &n) || n < 0) {
+        unixctl_command_reply_error(conn, "number: a checkpoint number "
+                                    "(a nonnegative integer) is expected");
+        return NULL;
+    }
+    *number = n;
+
+    const struct ovsrec_colo *row
+        = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
+    if (row) {
+        colo_ctl_pair_run_checkpoint(pair, row);
+    }
+    return pair;
+}
+
 /* "colo/checkpoint-done PAIR NUMBER": the same as the manager writing
  * NUMBER to the pair's checkpoint_done column, without the database round
  * trip.  The column is left alone. */
 static void
 colo_ctl_unixctl_checkpoint_done(struct unixctl_conn *conn,
                                  int argc OVS_UNUSED, const char *argv[],
-                                 void *idl_)
+                                 void *idl)
 {
-    struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
-    struct ovsdb_idl *idl = idl_;
-    long long int number;
+    int64_t number;
+    struct colo_ctl_pair *pair
+        = colo_ctl_unixctl_checkpoint_args(conn, argv, idl, &number);
 
     if (!pair) {
-        unixctl_command_reply_error(conn, "no such COLO pair");
         return;
-    }
-    if (!str_to_llong(argv[2], 10, &number) || number < 0) {
-        unixctl_command_reply_error(conn, "number: a checkpoint number "
-                                    "(a nonnegative integer) is expected");
-        return;
-    }
-
-    const struct ovsrec_colo *row
-        = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
-    if (row) {
-        colo_ctl_pair_run_checkpoint(pair, row);
     }
     if (number <= pair->last_done) {
         unixctl_command_reply(conn, "already done\n");
@@ -981,5 +1032,29 @@ colo_ctl_unixctl_checkpoint_done(struct unixctl_conn *conn,
     }
     pair->unixctl_done = MAX(pair->unixctl_done, number);
     colo_ctl_pair_checkpoint_done(pair, number);
+    unixctl_command_reply(conn, NULL);
+}
+
+/* "colo/checkpoint-started PAIR NUMBER": the same as the manager writing
+ * NUMBER to the pair's checkpoint_started column, without the database
+ * round trip.  The column is left alone. */
+static void
+colo_ctl_unixctl_checkpoint_started(struct unixctl_conn *conn,
+                                    int argc OVS_UNUSED, const char *argv[],
+                                    void *idl)
+{
+    int64_t number;
+    struct colo_ctl_pair *pair
+        = colo_ctl_unixctl_checkpoint_args(conn, argv, idl, &number);
+
+    if (!pair) {
+        return;
+    }
+    if (number <= pair->last_started || number <= pair->last_done) {
+        unixctl_command_reply(conn, "already started or done\n");
+        return;
+    }
+    pair->unixctl_started = MAX(pair->unixctl_started, number);
+    colo_ctl_pair_checkpoint_start(pair, number);
     unixctl_command_reply(conn, NULL);
 }

@@ -53,6 +53,8 @@ struct colo_held {
     uint32_t frag;              /* IPv4 fragment offset and MF flag. */
     uint32_t seq;               /* TCP: sequence number of first byte. */
     uint16_t tcp_flags;         /* TCP: flags. */
+    uint8_t side;               /* enum colo_side. */
+    bool deferred;              /* In 'conn->deferred', not in 'queue'. */
 };
 
 /* State of one connection. */
@@ -68,6 +70,13 @@ struct colo_conn {
     bool stalled;               /* Comparison stopped (divergence or forced
                                  * release) until the next flush. */
     bool closed;                /* FIN from both sides, or RST. */
+
+    /* A checkpoint started while this connection held packets: those are
+     * settled at its end, and packets that come meanwhile wait in
+     * 'deferred' (both sides, in arrival order) to be compared after it
+     * (see colo_compare_checkpoint_start()). */
+    bool frozen;
+    struct ovs_list deferred;   /* struct colo_held, by arrival. */
 
     /* TCP. */
     bool seq_known;             /* Is 'cmp_seq' valid? */
@@ -122,6 +131,7 @@ struct colo_compare {
     uint64_t n_requests;        /* Checkpoint requests raised. */
     bool request_pending;       /* Is request 'n_requests' outstanding? */
     char *reason;               /* Reason of request 'n_requests'. */
+    bool started;               /* A checkpoint started, not done yet. */
 };
 
 static void compare_conn(struct colo_compare *, struct colo_conn *);
@@ -253,6 +263,7 @@ static void
 conn_reset(struct colo_conn *conn)
 {
     conn->stalled = false;
+    conn->frozen = false;
     conn->seq_known = false;
     conn->compared = false;
     conn->ahead = false;
@@ -282,7 +293,8 @@ static bool
 conn_is_empty(const struct colo_conn *conn)
 {
     return (ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
-            && ovs_list_is_empty(&conn->queue[COLO_SECONDARY]));
+            && ovs_list_is_empty(&conn->queue[COLO_SECONDARY])
+            && ovs_list_is_empty(&conn->deferred));
 }
 
 /* Frees 'conn', which must hold no packet. */
@@ -340,6 +352,7 @@ conn_get(struct colo_compare *cmp, const struct colo_conn_key *key,
         conn->key = *key;
         ovs_list_init(&conn->queue[COLO_PRIMARY]);
         ovs_list_init(&conn->queue[COLO_SECONDARY]);
+        ovs_list_init(&conn->deferred);
         hmap_insert(&cmp->conns, &conn->node, hash);
         cmp->stats.connections++;
         cmp->stats.conns_created++;
@@ -442,19 +455,50 @@ tcp_secondary_is_useless(struct colo_compare *cmp,
     return false;
 }
 
+/* Puts 'h' in its connection's queue. */
 static void
-enqueue(struct colo_compare *cmp, struct colo_conn *conn,
-        struct colo_held *h, enum colo_side side)
+enqueue(struct colo_conn *conn, struct colo_held *h)
 {
-    h->conn = conn;
-    if (conn->key.kind == COLO_KIND_TCP && side == COLO_SECONDARY) {
+    if (conn->key.kind == COLO_KIND_TCP && h->side == COLO_SECONDARY) {
         insert_secondary_tcp(conn, h);
     } else {
-        ovs_list_push_back(&conn->queue[side], &h->conn_node);
+        ovs_list_push_back(&conn->queue[h->side], &h->conn_node);
     }
-    ovs_list_push_back(&cmp->aged[side], &h->age_node);
-    cmp->n_held[side]++;
-    cmp->held_bytes[side] += dp_packet_size(h->pkt);
+}
+
+/* Takes 'h', which 'conn' and the age list hold already, into the
+ * comparison of 'conn': tracks it, queues it (or frees it if it has nothing
+ * to compare) and compares. */
+static void
+take_in(struct colo_compare *cmp, struct colo_conn *conn, struct colo_held *h)
+{
+    enum colo_side side = h->side;
+
+    if (conn->key.kind == COLO_KIND_TCP) {
+        tcp_track_close(conn, h, side);
+        if (side == COLO_SECONDARY && h->cmp_size
+            && (!conn->sec_seen || INT_MOD_LT(conn->sec_end, held_end(h)))) {
+            conn->sec_seen = true;
+            conn->sec_end = held_end(h);
+        }
+        if (side == COLO_PRIMARY) {
+            tcp_track_seq(conn, h);
+        } else if (tcp_secondary_is_useless(cmp, conn, h)) {
+            bool fin = h->tcp_flags & TCP_FIN;
+
+            /* Not in a connection queue: make it look like one for
+             * held_remove(). */
+            ovs_list_init(&h->conn_node);
+            free_secondary(cmp, h);
+            if (fin) {
+                /* It may let a primary FIN go. */
+                compare_conn(cmp, conn);
+            }
+            return;
+        }
+    }
+    enqueue(conn, h);
+    compare_conn(cmp, conn);
 }
 
 /* Hands 'pkt', from 'side', to the comparator, which takes ownership. */
@@ -498,6 +542,7 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
     }
 
     struct colo_held *h = xmalloc(sizeof *h);
+    h->conn = conn;
     h->pkt = pkt;
     h->arrival = now;
     h->cmp_ofs = cp.cmp_ofs;
@@ -505,27 +550,18 @@ colo_compare_input(struct colo_compare *cmp, enum colo_side side,
     h->frag = cp.frag;
     h->seq = cp.seq;
     h->tcp_flags = cp.tcp_flags;
-    if (cp.kind == COLO_KIND_TCP) {
-        tcp_track_close(conn, h, side);
-        if (side == COLO_SECONDARY && h->cmp_size
-            && (!conn->sec_seen || INT_MOD_LT(conn->sec_end, held_end(h)))) {
-            conn->sec_seen = true;
-            conn->sec_end = held_end(h);
-        }
-        if (side == COLO_PRIMARY) {
-            tcp_track_seq(conn, h);
-        } else if (tcp_secondary_is_useless(cmp, conn, h)) {
-            free(h);
-            dp_packet_delete(pkt);
-            if (cp.tcp_flags & TCP_FIN) {
-                /* It may let a primary FIN go. */
-                compare_conn(cmp, conn);
-            }
-            return;
-        }
+    h->side = side;
+    h->deferred = conn->frozen;
+    ovs_list_push_back(&cmp->aged[side], &h->age_node);
+    cmp->n_held[side]++;
+    cmp->held_bytes[side] += dp_packet_size(pkt);
+    if (h->deferred) {
+        /* Emitted after the checkpoint's start: compared after its end. */
+        cmp->stats.deferred++;
+        ovs_list_push_back(&conn->deferred, &h->conn_node);
+    } else {
+        take_in(cmp, conn, h);
     }
-    enqueue(cmp, conn, h, side);
-    compare_conn(cmp, conn);
 }
 
 /* Marks 'conn' as diverged: raises a checkpoint request with a reason that
@@ -889,7 +925,8 @@ compare_conn(struct colo_compare *cmp, struct colo_conn *conn)
 static void
 check_timeout(struct colo_compare *cmp, long long int now)
 {
-    if (cmp->request_pending || ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])) {
+    if (cmp->request_pending || cmp->started
+        || ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])) {
         return;
     }
 
@@ -913,7 +950,8 @@ check_secondary_gaps(struct colo_compare *cmp, long long int now)
 {
     unsigned int timeout = cmp->options.secondary_gap_timeout;
 
-    if (!timeout || cmp->request_pending || ovs_list_is_empty(&cmp->gaps)) {
+    if (!timeout || cmp->request_pending || cmp->started
+        || ovs_list_is_empty(&cmp->gaps)) {
         return;
     }
 
@@ -975,7 +1013,7 @@ colo_compare_next_wakeup(const struct colo_compare *cmp)
     long long int next = LLONG_MAX;
 
     if (!ovs_list_is_empty(&cmp->aged[COLO_PRIMARY])
-        && !cmp->request_pending) {
+        && !cmp->request_pending && !cmp->started) {
         const struct colo_held *h = CONTAINER_OF(
             ovs_list_front(&cmp->aged[COLO_PRIMARY]), struct colo_held,
             age_node);
@@ -992,7 +1030,7 @@ colo_compare_next_wakeup(const struct colo_compare *cmp)
     next = (next == LLONG_MAX ? next
             : MAX(next, cmp->last_run + cmp->options.scan_period));
     if (cmp->options.secondary_gap_timeout && !cmp->request_pending
-        && !ovs_list_is_empty(&cmp->gaps)) {
+        && !cmp->started && !ovs_list_is_empty(&cmp->gaps)) {
         const struct colo_conn *conn = CONTAINER_OF(
             ovs_list_front(&cmp->gaps), struct colo_conn, gap_node);
 
@@ -1044,13 +1082,84 @@ colo_compare_flush(struct colo_compare *cmp)
     flush(cmp);
 }
 
-/* A checkpoint is done (requested or not): flushes and allows a new
- * request. */
+/* A checkpoint has started: the VMs are stopped (QEMU's STOP), and what they
+ * emit from now on comes after the checkpoint, when the SVM is a copy of the
+ * PVM.  Connections that hold nothing start comparing afresh at once; those
+ * that hold packets keep them for colo_compare_checkpoint_done() to settle,
+ * and the packets they receive meanwhile wait to be compared after it.  The
+ * outstanding request, if any, is the one being served: a new one may be
+ * raised for what comes after the start (colo_compare_get_request()).  No
+ * timeout runs until the checkpoint is done.  A second start before the
+ * done is ignored. */
+void
+colo_compare_checkpoint_start(struct colo_compare *cmp)
+{
+    struct colo_conn *conn;
+
+    if (cmp->started) {
+        return;
+    }
+    cmp->started = true;
+    cmp->request_pending = false;
+    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+        if (conn_is_empty(conn)) {
+            conn_reset(conn);
+        } else {
+            conn->frozen = true;
+        }
+    }
+}
+
+/* Ends a checkpoint that colo_compare_checkpoint_start() began: releases the
+ * primary packets that frozen connections held at the start, in arrival
+ * order, frees their secondary packets, and then compares the packets that
+ * came after the start, in the order they came. */
+static void
+finish_started(struct colo_compare *cmp)
+{
+    struct colo_held *h;
+    struct colo_conn *conn;
+
+    LIST_FOR_EACH_SAFE (h, age_node, &cmp->aged[COLO_PRIMARY]) {
+        if (h->conn->frozen && !h->deferred) {
+            release_primary(cmp, h, &cmp->stats.flushed);
+        }
+    }
+    LIST_FOR_EACH_SAFE (h, age_node, &cmp->aged[COLO_SECONDARY]) {
+        if (h->conn->frozen && !h->deferred) {
+            free_secondary(cmp, h);
+        }
+    }
+    cmp->started = false;
+    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+        if (conn->frozen) {
+            struct ovs_list deferred;
+
+            conn_reset(conn);
+            ovs_list_move(&deferred, &conn->deferred);
+            ovs_list_init(&conn->deferred);
+            while (!ovs_list_is_empty(&deferred)) {
+                h = CONTAINER_OF(ovs_list_pop_front(&deferred),
+                                 struct colo_held, conn_node);
+                h->deferred = false;
+                take_in(cmp, conn, h);
+            }
+        }
+    }
+}
+
+/* A checkpoint is done (requested or not).  If it was started
+ * (colo_compare_checkpoint_start()), settles what was held at its start;
+ * otherwise flushes everything and allows a new request. */
 void
 colo_compare_checkpoint_done(struct colo_compare *cmp)
 {
-    flush(cmp);
-    cmp->request_pending = false;
+    if (cmp->started) {
+        finish_started(cmp);
+    } else {
+        flush(cmp);
+        cmp->request_pending = false;
+    }
     cmp->stats.checkpoints++;
 }
 
@@ -1129,6 +1238,10 @@ colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
         }
         if (conn->stalled) {
             ds_put_cstr(s, " stalled");
+        }
+        if (conn->frozen) {
+            ds_put_format(s, " checkpoint-started deferred=%"PRIuSIZE,
+                          ovs_list_size(&conn->deferred));
         }
         if (conn->closed) {
             ds_put_cstr(s, " closed");

@@ -36,6 +36,13 @@
  * releases every held primary packet, frees every secondary packet and
  * forgets the comparison state.
  *
+ * Epochs.  A manager that knows when the VMs stop for a checkpoint (QEMU's
+ * STOP event) says so with colo_compare_checkpoint_start(): packets held
+ * then belong to the old epoch and are settled by the done as above, while
+ * packets that come between the start and the done (the VMs resumed before
+ * the manager could acknowledge) are compared after the done instead of
+ * being flushed uncompared.  Nothing is compared across the boundary.
+ *
  * Every primary packet is released exactly once: after comparison, at a
  * flush, when a full queue forces it out (counted), or when the comparator
  * is destroyed.
@@ -86,6 +93,7 @@ long long int colo_compare_next_wakeup(const struct colo_compare *);
 
 bool colo_compare_get_request(const struct colo_compare *,
                               uint64_t *number, const char **reason);
+void colo_compare_checkpoint_start(struct colo_compare *);
 void colo_compare_checkpoint_done(struct colo_compare *);
 void colo_compare_flush(struct colo_compare *);
 

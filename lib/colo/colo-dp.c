@@ -643,6 +643,23 @@ colo_dp_pair_get_request(struct colo_dp_pair *pair)
     return reason;
 }
 
+/* A checkpoint started (the VMs stopped for it): the comparator closes its
+ * epoch and the rewriter sets its offsets to 0 (see
+ * colo_compare_checkpoint_start() and colo_rewriter_checkpoint_start()).
+ * A degraded pair waits for the done. */
+void
+colo_dp_pair_checkpoint_start(struct colo_dp_pair *pair)
+{
+    ovs_mutex_lock(&pair->mutex);
+    if (pair->cmp && !pair->degraded) {
+        colo_compare_checkpoint_start(pair->cmp);
+    }
+    if (pair->rw) {
+        colo_rewriter_checkpoint_start(pair->rw);
+    }
+    ovs_mutex_unlock(&pair->mutex);
+}
+
 /* A checkpoint was taken: the comparator flushes, the rewriter forgets its
  * offsets, and a degraded pair whose channel is up resumes comparison. */
 void

@@ -139,6 +139,7 @@ void colo_dp_pair_configure(struct colo_dp_pair *, enum colo_mode,
                             const struct colo_options *,
                             const char *channel);
 char *colo_dp_pair_get_request(struct colo_dp_pair *);
+void colo_dp_pair_checkpoint_start(struct colo_dp_pair *);
 void colo_dp_pair_checkpoint_done(struct colo_dp_pair *);
 void colo_dp_pair_get_stats(struct colo_dp_pair *,
                             struct colo_dp_pair_stats *);

@@ -98,6 +98,8 @@ struct colo_rewriter {
     struct ovs_list lru;        /* struct rw_conn, least recent first. */
     size_t held_bytes;          /* Bytes of the packets held, all
                                  * connections (max-queue-bytes). */
+    bool started;               /* Offsets reset at a checkpoint's start,
+                                 * its done not seen yet. */
     struct colo_rewrite_stats stats;
 };
 
@@ -634,8 +636,8 @@ colo_rewriter_run(struct colo_rewriter *rw, long long int now)
 
 /* After a checkpoint the SVM is a copy of the PVM: every offset becomes 0,
  * and held packets go on with it. */
-void
-colo_rewriter_checkpoint_done(struct colo_rewriter *rw)
+static void
+reset_offsets(struct colo_rewriter *rw)
 {
     struct rw_conn *conn;
 
@@ -643,6 +645,32 @@ colo_rewriter_checkpoint_done(struct colo_rewriter *rw)
         space_reset(&conn->seq);
         space_reset(&conn->ts);
         release_held(rw, conn);
+    }
+}
+
+/* A checkpoint has started: the VMs are stopped, and whatever reaches the SVM
+ * from now on is received by the copy of the PVM it becomes, so the offsets
+ * become 0 now rather than at the done.  Connections that begin after this
+ * (the VMs may resume before the done) learn their offsets as usual, and the
+ * done leaves them alone. */
+void
+colo_rewriter_checkpoint_start(struct colo_rewriter *rw)
+{
+    if (!rw->started) {
+        rw->started = true;
+        reset_offsets(rw);
+    }
+}
+
+/* A checkpoint is done: every offset becomes 0, unless that was done at the
+ * checkpoint's start (colo_rewriter_checkpoint_start()). */
+void
+colo_rewriter_checkpoint_done(struct colo_rewriter *rw)
+{
+    if (rw->started) {
+        rw->started = false;
+    } else {
+        reset_offsets(rw);
     }
 }
 

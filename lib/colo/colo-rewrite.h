@@ -46,7 +46,8 @@
  *
  * Checksums are updated incrementally (a bad checksum stays bad).  After a
  * checkpoint the SVM is a copy of the PVM, so colo_rewriter_checkpoint_done()
- * sets every offset to 0.  In failover mode, existing connections keep
+ * sets every offset to 0 (or colo_rewriter_checkpoint_start() does, when the
+ * manager says when the VMs stopped for the checkpoint).  In failover mode, existing connections keep
  * their offsets and new connections pass with offset 0.
  *
  * Thread safety: not thread-safe; the user serializes all calls on one
@@ -115,6 +116,7 @@ enum colo_rewrite_result colo_rewriter_process(struct colo_rewriter *,
                                                struct dp_packet *,
                                                long long int now);
 void colo_rewriter_run(struct colo_rewriter *, long long int now);
+void colo_rewriter_checkpoint_start(struct colo_rewriter *);
 void colo_rewriter_checkpoint_done(struct colo_rewriter *);
 void colo_rewriter_get_stats(const struct colo_rewriter *,
                              struct colo_rewrite_stats *);

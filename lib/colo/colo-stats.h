@@ -32,6 +32,8 @@
     COLO_STAT(settled_bytes,                                                \
               "TCP bytes the secondary sent before a checkpoint, released " \
               "uncompared after it")                                        \
+    COLO_STAT(deferred,                                                     \
+              "packets that came during a checkpoint, compared after it")   \
     COLO_STAT(secondary_dropped, "secondary packets dropped, queue full")   \
     COLO_STAT(diverged_payload, "comparisons that found different bytes")   \
     COLO_STAT(diverged_size, "datagram pairs of different sizes")           \
