@@ -213,8 +213,11 @@ grep -q "vm1: QEMU checkpoint done in" "$dir/manager.log" \
     || fail "the manager did not force the checkpoint over QMP"
 after=$(get "${ns}s" '/cgi-bin/count?read') || fail "SVM after request 1"
 test "$after" = "$n" || fail "SVM counter $after after request 1, PVM's $n"
-pass "(v3) request 1 forced over QMP and acknowledged: SVM counter $after," \
-     "the PVM's ($(grep -o 'QEMU checkpoint done in.*' "$dir/manager.log"))"
+test "$(vsctl get COLO vm1 checkpoint_started)" = 1 \
+    || fail "checkpoint_started not written at the STOP of checkpoint 1"
+pass "(v3) request 1 forced over QMP, checkpoint_started written at STOP," \
+     "acknowledged: SVM counter $after, the PVM's" \
+     "($(grep -o 'QEMU checkpoint done in.*' "$dir/manager.log"))"
 
 done_before=$(vsctl get COLO vm1 checkpoint_done)
 "$vm" qmp "$dir/primary-ops.qmp" migrate-set-parameters \
@@ -230,6 +233,9 @@ test "$periodic" -ge 3 \
     || fail "$periodic periodic checkpoints acknowledged in 2 s at 300 ms"
 test "$done_after" -ge $((done_before + periodic)) \
     || fail "checkpoint_done $done_before -> $done_after for $periodic"
+test "$(vsctl get COLO vm1 checkpoint_started)" = "$done_after" \
+    || fail "checkpoint_started $(vsctl get COLO vm1 checkpoint_started)," \
+            "checkpoint_done $done_after after the periodic checkpoints"
 pass "(v3) $periodic of QEMU's periodic checkpoints (300 ms, for 2 s)" \
      "acknowledged: checkpoint_done $done_before -> $done_after"
 "$vm" console-check "$dir" || fail "kernel error on a console"
@@ -381,6 +387,22 @@ secondary_after=$(bed_vsctl secondary get COLO vm1 checkpoint_done)
 test "$secondary_after" -ge $((secondary_before + 5)) \
     || fail "the secondary's checkpoint_done went from $secondary_before" \
             "to $secondary_after over 5 checkpoints"
+# Each checkpoint was started (the VMs' STOP) on both nodes before it was
+# done, and both ovs-vswitchd acted on the start.
+for node in primary secondary; do
+    started=$(bed_vsctl $node get COLO vm1 checkpoint_started)
+    done_n=$(bed_vsctl $node get COLO vm1 checkpoint_done)
+    test "$started" = "$done_n" \
+        || fail "$node: checkpoint_started $started, checkpoint_done $done_n"
+    grep -q "COLO pair vm1: checkpoint $done_n started" \
+        "$COLO_BED_DIR/$node/ovs-vswitchd.log" \
+        || fail "$node: ovs-vswitchd did not act on checkpoint_started"
+done
+# How long after STOP the starts were written, against the pauses.
+started_ms=$(sed -n 's/.*primary vm1: checkpoint_started=.*, \([0-9.]*\) ms after STOP/\1/p' \
+             "$COLO_BED_DIR/manager.log" | sort -n | sed -n '1p;$p' | paste -sd-)
+pauses=$(sed -n 's/.*VMs paused \([0-9.]*\) ms.*/\1/p' \
+         "$COLO_BED_DIR/manager.log" | sort -n | sed -n '1p;$p' | paste -sd-)
 forced=$(grep -c "QEMU checkpoint done in" "$COLO_BED_DIR/manager.log") \
     || true
 pass "(v4) a TCP echo connection kept across the 5 checkpoints below," \
@@ -388,7 +410,10 @@ pass "(v4) a TCP echo connection kept across the 5 checkpoints below," \
      "checkpoint request in the 20 rounds after them"
 pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
      "checkpoints forced over QMP in all, $(bed_appctl primary colo/show vm1 \
-        | sed -n 's/^    timeouts=//p') compare timeouts"
+        | sed -n 's/^    timeouts=//p') compare timeouts; checkpoint_started" \
+     "written on both nodes $started_ms ms after STOP (VMs paused" \
+     "$pauses ms), $(bed_appctl primary colo/show vm1 \
+        | sed -n 's/^    deferred=//p') packets deferred past a checkpoint"
 "$vm" console-check "$COLO_BED_DIR/qemu" || fail "kernel error on a console"
 
 # (v5) Failover: the primary QEMU dies during an IPv4 and an IPv6 stream.
