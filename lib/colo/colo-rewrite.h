@@ -47,8 +47,9 @@
  * Checksums are updated incrementally (a bad checksum stays bad).  After a
  * checkpoint the SVM is a copy of the PVM, so colo_rewriter_checkpoint_done()
  * sets every offset to 0 (or colo_rewriter_checkpoint_start() does, when the
- * manager says when the VMs stopped for the checkpoint).  In failover mode, existing connections keep
- * their offsets and new connections pass with offset 0.
+ * manager says when the VMs stopped for the checkpoint).  In failover mode,
+ * existing connections keep their offsets and new connections pass with
+ * offset 0.
  *
  * Thread safety: not thread-safe; the user serializes all calls on one
  * rewriter, and the release callback runs within them. */
