@@ -22,6 +22,16 @@ COLO_BED_NODES="primary secondary"
 COLO_BED_VMS=${COLO_BED_VMS:-netns}
 COLO_BED_VM_NAMES="client pvm svm"
 
+# bed_prepare PROGRAM: exits unless run as root (namespaces, taps); builds
+# whatever is missing (colo_bootstrap).
+bed_prepare() {
+    if test "$(id -u)" != 0; then
+        echo "$1: needs root (network namespaces, taps)" >&2
+        exit 1
+    fi
+    colo_bootstrap
+}
+
 # bed_ns NAME: the network namespace of node or VM NAME.
 bed_ns() {
     echo "$COLO_BED_NS$1"
@@ -246,6 +256,40 @@ bed_flows() {
         | bed_exec secondary "$(bed_ovs utilities/ovs-ofctl)" add-flows br0 -
 }
 
+# bed_pair_up: the COLO rows of pair vm1 on both nodes (primary and
+# secondary, channel colo0); waits until both ends of the channel are
+# connected.
+bed_pair_up() {
+    local node
+    bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 \
+        >/dev/null || return 1
+    bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
+        >/dev/null || return 1
+    for node in primary secondary; do
+        bed_vsctl "$node" wait-until COLO vm1 \
+            status:channel_state=connected || {
+            echo "bed: $node: channel not connected" >&2
+            return 1
+        }
+    done
+}
+
+# bed_progress FILE: how many lines a stream client (colo-bed-client.py
+# stream) has had echoed so far, from its progress FILE.
+bed_progress() {
+    cat "$1" 2>/dev/null || echo 0
+}
+
+# bed_wait_progress FILE N: waits (30 s at most) until FILE says N or more.
+bed_wait_progress() {
+    local i
+    for i in $(seq 300); do
+        test "$(bed_progress "$1")" -ge "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # bed_qemu_vms_up: as bed_vms_up, with a real QEMU COLO pair
 # (utilities/colo-vm.sh, run from $COLO_BED_DIR/qemu) instead of the PVM's
 # and SVM's namespaces: the primary QEMU runs in the primary node's
@@ -254,23 +298,44 @@ bed_flows() {
 # permanent neighbour in the guest.  The guest serves HTTP on port 80
 # (/index.html, /cgi-bin/count, /cgi-bin/random) and TCP echo on port 7.
 bed_qemu_vms_up() {
-    local node port
     mkdir -p "$COLO_BED_DIR/client"
     bed_netns_add client
     bed_lan
+    bed_qemu_pair_start || return 1
+    bed_neigh "$(bed_ns client)" lan 52:54:00:00:00:01 10.0.0.1 fd00::1
+    bed_flows
+}
+
+# bed_qemu_pair_start [proxy=qemu]: starts the QEMU pair of bed_qemu_vms_up
+# and puts its taps on the nodes' br0, always at OpenFlow port 100 (flows
+# added before a restart stay right).  With proxy=qemu, QEMU's own COLO
+# proxy carries the SVM's traffic (colo-vm.sh) and the SVM's tap stays off
+# the secondary's bridge.
+bed_qemu_pair_start() {
+    local node port
     "$colo_top/utilities/colo-vm.sh" start "$COLO_BED_DIR/qemu" \
         ip=10.0.0.1/24 ip6=fd00::1/64 mac=52:54:00:00:00:01 \
         neigh=10.0.0.2@52:54:00:00:00:02,fd00::2@52:54:00:00:00:02 \
         pvm-ns="$(bed_ns primary)" pvm-tap=pvm \
-        svm-ns="$(bed_ns secondary)" svm-tap=svm >/dev/null || return 1
+        svm-ns="$(bed_ns secondary)" svm-tap=svm "$@" >/dev/null || return 1
     for node in primary:pvm secondary:svm; do
         port=${node#*:}
         node=${node%:*}
         ip netns exec "$(bed_ns "$node")" ip link set "$port" up
-        bed_vsctl "$node" add-port br0 "$port"
+        if test "$node" = secondary && test "$*" = proxy=qemu; then
+            continue
+        fi
+        bed_vsctl "$node" add-port br0 "$port" \
+            -- set Interface "$port" ofport_request=100
     done
-    bed_neigh "$(bed_ns client)" lan 52:54:00:00:00:01 10.0.0.1 fd00::1
-    bed_flows
+}
+
+# bed_qemu_pair_stop: stops the QEMU pair, taking its taps off the bridges.
+bed_qemu_pair_stop() {
+    bed_vsctl primary --if-exists del-port br0 pvm
+    bed_vsctl secondary --if-exists del-port br0 svm
+    "$colo_top/utilities/colo-vm.sh" stop "$COLO_BED_DIR/qemu" || true
+    rm -rf "${COLO_BED_DIR:?}/qemu"
 }
 
 # bed_wait_servers: waits until every server of the PVM and the SVM listens.

@@ -53,11 +53,7 @@ set -e
 COLO_BED_VMS=netns
 . "$(dirname "$0")/colo-bed.sh"
 
-if test "$(id -u)" != 0; then
-    echo "colo-bench: needs root (network namespaces)" >&2
-    exit 1
-fi
-colo_bootstrap
+bed_prepare colo-bench
 if ! command -v iperf3 >/dev/null; then
     echo "colo-bench: installing iperf3"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q iperf3 >/dev/null
@@ -96,10 +92,7 @@ if test "$rmem" != 0; then
 fi
 bed_up
 bed_vms_up
-bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 >/dev/null
-bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
-    >/dev/null
-bed_vsctl primary wait-until COLO vm1 status:channel_state=connected
+bed_pair_up
 bed_manager_up
 mkdir -p "$out"
 : >"$out/results"

@@ -25,11 +25,7 @@ set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 . "$(dirname "$0")/colo-bed.sh"
 
-if test "$(id -u)" != 0; then
-    echo "colo-demo: needs root (network namespaces)" >&2
-    exit 1
-fi
-colo_bootstrap
+bed_prepare colo-demo
 
 checks=0
 step() {

@@ -37,11 +37,7 @@ set -e
 COLO_BED_VMS=netns
 . "$(dirname "$0")/colo-bed.sh"
 
-if test "$(id -u)" != 0; then
-    echo "colo-systest: needs root (network namespaces)" >&2
-    exit 1
-fi
-colo_bootstrap
+bed_prepare colo-systest
 
 COLO_SYSTEST_REQUESTS=${COLO_SYSTEST_REQUESTS:-1000}
 COLO_SYSTEST_STOCK_PERCENT=${COLO_SYSTEST_STOCK_PERCENT:-50}
@@ -74,16 +70,12 @@ stream_client() {
 }
 # progress NAME: lines echoed so far on stream NAME.
 progress() {
-    cat "$COLO_BED_DIR/client/$1.progress" 2>/dev/null || echo 0
+    bed_progress "$COLO_BED_DIR/client/$1.progress"
 }
 # wait_progress NAME N: waits (up to 30 s) until stream NAME echoed N lines.
 wait_progress() {
-    local i
-    for i in $(seq 300); do
-        test "$(progress "$1")" -ge "$2" && return 0
-        sleep 0.1
-    done
-    fail "stream $1 stuck at $(progress "$1") lines"
+    bed_wait_progress "$COLO_BED_DIR/client/$1.progress" "$2" \
+        || fail "stream $1 stuck at $(progress "$1") lines"
 }
 
 # http_check HOST N: N HTTP requests to HOST (a new connection every 10,
@@ -142,13 +134,7 @@ EOF
 trap 'bed_down' EXIT
 bed_up
 bed_vms_up
-bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 >/dev/null
-bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
-    >/dev/null
-for node in primary secondary; do
-    bed_vsctl "$node" wait-until COLO vm1 status:channel_state=connected \
-        || fail "$node: channel not connected"
-done
+bed_pair_up || fail "the pair did not come up"
 bed_manager_up || fail "manager did not start"
 expected=$(cat "$COLO_BED_DIR/pvm/index.txt")
 

@@ -42,11 +42,7 @@ set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 . "$(dirname "$0")/colo-bed.sh"
 
-if test "$(id -u)" != 0; then
-    echo "colo-vmtest: needs root (network namespaces, taps)" >&2
-    exit 1
-fi
-colo_bootstrap
+bed_prepare colo-vmtest
 make -C "$colo_top" colo-qemu-tcg-shim.so >/dev/null
 
 vm=$colo_top/utilities/colo-vm.sh
@@ -246,13 +242,7 @@ kill "$(cat "$dir/manager.pid")" 2>/dev/null || true
 rm -f "$dir/manager.pid"
 bed_up
 bed_qemu_vms_up || fail "bed: the QEMU pair did not start"
-bed_vsctl primary create COLO name=vm1 mode=primary channel=colo0 >/dev/null
-bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
-    >/dev/null
-for node in primary secondary; do
-    bed_vsctl "$node" wait-until COLO vm1 status:channel_state=connected \
-        || fail "$node: channel not connected"
-done
+bed_pair_up || fail "the pair did not come up"
 bed_manager_up || fail "bed: the manager did not start"
 # Requests of the pair so far: the guest's own traffic (e.g. an IPv6
 # duplicate address probe, whose nonce each kernel draws) may diverge.
@@ -418,15 +408,10 @@ pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
 
 # (v5) Failover: the primary QEMU dies during an IPv4 and an IPv6 stream.
 progress() {
-    cat "$dir/$1.progress" 2>/dev/null || echo 0
+    bed_progress "$dir/$1.progress"
 }
 wait_progress() {
-    local i
-    for i in $(seq 300); do
-        test "$(progress "$1")" -ge "$2" && return 0
-        sleep 0.1
-    done
-    return 1
+    bed_wait_progress "$dir/$1.progress" "$2"
 }
 for v in 4:10.0.0.1 6:fd00::1; do
     bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \

@@ -96,8 +96,7 @@ static uint64_t colo_dp_seqno;
 
 static unixctl_cb_func colo_ctl_unixctl_show;
 static unixctl_cb_func colo_ctl_unixctl_dump_conns;
-static unixctl_cb_func colo_ctl_unixctl_checkpoint_done;
-static unixctl_cb_func colo_ctl_unixctl_checkpoint_started;
+static unixctl_cb_func colo_ctl_unixctl_checkpoint;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
@@ -123,9 +122,9 @@ colo_ctl_init(struct ovsdb_idl *idl)
     unixctl_command_register("colo/dump-conns", "pair", 1, 1,
                              colo_ctl_unixctl_dump_conns, NULL);
     unixctl_command_register("colo/checkpoint-done", "pair number", 2, 2,
-                             colo_ctl_unixctl_checkpoint_done, idl);
+                             colo_ctl_unixctl_checkpoint, idl);
     unixctl_command_register("colo/checkpoint-started", "pair number", 2, 2,
-                             colo_ctl_unixctl_checkpoint_started, idl);
+                             colo_ctl_unixctl_checkpoint, idl);
     netdev_colo_register();
     colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
     colo_dp_seqno = seq_read(colo_dp_seq());
@@ -981,80 +980,47 @@ colo_ctl_unixctl_dump_conns(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
-/* Parses the PAIR and NUMBER arguments of "colo/checkpoint-started" and
- * "colo/checkpoint-done" and brings the pair up to date with its row.
- * Returns the pair, or NULL after replying with an error. */
-static struct colo_ctl_pair *
-colo_ctl_unixctl_checkpoint_args(struct unixctl_conn *conn,
-                                 const char *argv[], struct ovsdb_idl *idl,
-                                 int64_t *number)
+/* "colo/checkpoint-started PAIR NUMBER" and "colo/checkpoint-done PAIR
+ * NUMBER": the same as the manager writing NUMBER to the pair's
+ * checkpoint_started or checkpoint_done column, without the database round
+ * trip.  The column is left alone. */
+static void
+colo_ctl_unixctl_checkpoint(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                            const char *argv[], void *idl)
 {
+    bool start = !strcmp(argv[0], "colo/checkpoint-started");
     struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
-    long long int n;
+    long long int number;
 
     if (!pair) {
         unixctl_command_reply_error(conn, "no such COLO pair");
-        return NULL;
+        return;
     }
-    if (!str_to_llong(argv[2], 10, &n) || n < 0) {
+    if (!str_to_llong(argv[2], 10, &number) || number < 0) {
         unixctl_command_reply_error(conn, "number: a checkpoint number "
                                     "(a nonnegative integer) is expected");
-        return NULL;
+        return;
     }
-    *number = n;
 
     const struct ovsrec_colo *row
         = ovsrec_colo_get_for_uuid(idl, &pair->row_uuid);
     if (row) {
         colo_ctl_pair_run_checkpoint(pair, row);
     }
-    return pair;
-}
-
-/* "colo/checkpoint-done PAIR NUMBER": the same as the manager writing
- * NUMBER to the pair's checkpoint_done column, without the database round
- * trip.  The column is left alone. */
-static void
-colo_ctl_unixctl_checkpoint_done(struct unixctl_conn *conn,
-                                 int argc OVS_UNUSED, const char *argv[],
-                                 void *idl)
-{
-    int64_t number;
-    struct colo_ctl_pair *pair
-        = colo_ctl_unixctl_checkpoint_args(conn, argv, idl, &number);
-
-    if (!pair) {
-        return;
+    if (start) {
+        if (number <= pair->last_started || number <= pair->last_done) {
+            unixctl_command_reply(conn, "already started or done\n");
+            return;
+        }
+        pair->unixctl_started = MAX(pair->unixctl_started, number);
+        colo_ctl_pair_checkpoint_start(pair, number);
+    } else {
+        if (number <= pair->last_done) {
+            unixctl_command_reply(conn, "already done\n");
+            return;
+        }
+        pair->unixctl_done = MAX(pair->unixctl_done, number);
+        colo_ctl_pair_checkpoint_done(pair, number);
     }
-    if (number <= pair->last_done) {
-        unixctl_command_reply(conn, "already done\n");
-        return;
-    }
-    pair->unixctl_done = MAX(pair->unixctl_done, number);
-    colo_ctl_pair_checkpoint_done(pair, number);
-    unixctl_command_reply(conn, NULL);
-}
-
-/* "colo/checkpoint-started PAIR NUMBER": the same as the manager writing
- * NUMBER to the pair's checkpoint_started column, without the database
- * round trip.  The column is left alone. */
-static void
-colo_ctl_unixctl_checkpoint_started(struct unixctl_conn *conn,
-                                    int argc OVS_UNUSED, const char *argv[],
-                                    void *idl)
-{
-    int64_t number;
-    struct colo_ctl_pair *pair
-        = colo_ctl_unixctl_checkpoint_args(conn, argv, idl, &number);
-
-    if (!pair) {
-        return;
-    }
-    if (number <= pair->last_started || number <= pair->last_done) {
-        unixctl_command_reply(conn, "already started or done\n");
-        return;
-    }
-    pair->unixctl_started = MAX(pair->unixctl_started, number);
-    colo_ctl_pair_checkpoint_start(pair, number);
     unixctl_command_reply(conn, NULL);
 }
