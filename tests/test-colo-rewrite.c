@@ -455,7 +455,8 @@ test_checkpoint(struct ovs_cmdl_context *ctx OVS_UNUSED)
 }
 
 /* A checkpoint's start sets the offsets to 0 at once; a connection that
- * begins between the start and the done keeps the offset it learns. */
+ * begins between the start and the done keeps the offset it learns; a
+ * failover before the done brings back the offsets of before the start. */
 static void
 test_checkpoint_start(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -480,6 +481,27 @@ test_checkpoint_start(struct ovs_cmdl_context *ctx OVS_UNUSED)
     p = pass(rw, COLO_FROM_SVM, colo_test_packet(
         SPEC(.seq = after.p + 1, .data = "y")), 0);
     ovs_assert(seq_of(p) == after.p + 1);
+    dp_packet_delete(p);
+    colo_rewriter_destroy(rw);
+
+    /* A failover between a start and its done: the checkpoint never
+     * completed, the SVM is its old self, the old offsets come back. */
+    rw = new_rewriter(false, 0);
+    client_handshake(rw, &before, false, htons(ETH_TYPE_IP));
+    colo_rewriter_checkpoint_start(rw);
+    colo_rewriter_set_failover(rw, true);
+    check_data(rw, &before, htons(ETH_TYPE_IP));
+    colo_rewriter_destroy(rw);
+
+    /* After the done, a failover keeps the offsets at 0. */
+    rw = new_rewriter(false, 0);
+    client_handshake(rw, &before, false, htons(ETH_TYPE_IP));
+    colo_rewriter_checkpoint_start(rw);
+    colo_rewriter_checkpoint_done(rw);
+    colo_rewriter_set_failover(rw, true);
+    p = pass(rw, COLO_FROM_SVM, colo_test_packet(
+        SPEC(.seq = before.p + 1, .data = "z")), 0);
+    ovs_assert(seq_of(p) == before.p + 1);
     dp_packet_delete(p);
     colo_rewriter_destroy(rw);
 }

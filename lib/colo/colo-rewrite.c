@@ -75,6 +75,10 @@ struct rw_conn {
     struct rw_key key;
     struct rw_space seq;        /* Sequence numbers. */
     struct rw_space ts;         /* TCP timestamps. */
+    /* The spaces as they were at a checkpoint's start, kept until its done
+     * (see colo_rewriter_set_failover()). */
+    bool has_before;
+    struct rw_space seq_before, ts_before;
     struct ovs_list held;       /* struct rw_held, client packets waiting
                                  * for 'seq.offset'. */
     size_t n_held;
@@ -136,10 +140,28 @@ colo_rewriter_set_options(struct colo_rewriter *rw,
 }
 
 /* In failover mode the SVM talks to clients directly: connections known
- * before keep their offsets, new ones are not rewritten. */
+ * before keep their offsets, new ones are not rewritten.  A failover
+ * between a checkpoint's start and its done means that the checkpoint never
+ * completed (the primary died during it): the SVM goes on from the previous
+ * checkpoint, in the sequence spaces it had then, so the offsets of before
+ * the start come back. */
 void
 colo_rewriter_set_failover(struct colo_rewriter *rw, bool failover)
 {
+    if (failover && !rw->failover && rw->started) {
+        struct rw_conn *conn;
+
+        VLOG_INFO("failover during a checkpoint: the offsets of before its "
+                  "start are restored");
+        HMAP_FOR_EACH (conn, node, &rw->conns) {
+            if (conn->has_before) {
+                conn->seq = conn->seq_before;
+                conn->ts = conn->ts_before;
+                conn->has_before = false;
+            }
+        }
+        rw->started = false;
+    }
     rw->failover = failover;
 }
 
@@ -635,13 +657,19 @@ colo_rewriter_run(struct colo_rewriter *rw, long long int now)
 }
 
 /* After a checkpoint the SVM is a copy of the PVM: every offset becomes 0,
- * and held packets go on with it. */
+ * and held packets go on with it.  If 'keep', the spaces of before are
+ * kept (see colo_rewriter_set_failover()). */
 static void
-reset_offsets(struct colo_rewriter *rw)
+reset_offsets(struct colo_rewriter *rw, bool keep)
 {
     struct rw_conn *conn;
 
     HMAP_FOR_EACH (conn, node, &rw->conns) {
+        conn->has_before = keep;
+        if (keep) {
+            conn->seq_before = conn->seq;
+            conn->ts_before = conn->ts;
+        }
         space_reset(&conn->seq);
         space_reset(&conn->ts);
         release_held(rw, conn);
@@ -658,7 +686,7 @@ colo_rewriter_checkpoint_start(struct colo_rewriter *rw)
 {
     if (!rw->started) {
         rw->started = true;
-        reset_offsets(rw);
+        reset_offsets(rw, true);
     }
 }
 
@@ -668,9 +696,14 @@ void
 colo_rewriter_checkpoint_done(struct colo_rewriter *rw)
 {
     if (rw->started) {
+        struct rw_conn *conn;
+
         rw->started = false;
+        HMAP_FOR_EACH (conn, node, &rw->conns) {
+            conn->has_before = false;
+        }
     } else {
-        reset_offsets(rw);
+        reset_offsets(rw, false);
     }
 }
 
