@@ -21,6 +21,8 @@ COLO_BED_NODES="primary secondary"
 # "qemu", a real QEMU COLO pair (bed_qemu_vms_up).
 COLO_BED_VMS=${COLO_BED_VMS:-netns}
 COLO_BED_VM_NAMES="client pvm svm"
+# How long the bed's checkpoint hook takes (bed_manager_up).
+COLO_BED_CHECKPOINT_MS=${COLO_BED_CHECKPOINT_MS:-10}
 
 # bed_prepare PROGRAM: exits unless run as root (namespaces, taps); builds
 # whatever is missing (colo_bootstrap).
@@ -379,6 +381,16 @@ bed_vms_down() {
 # the SVM is now a copy would reset its TCP offsets and break the SVM's
 # live connections.
 #
+# The hook takes $COLO_BED_CHECKPOINT_MS (default 10) ms, as a real
+# checkpoint pauses the VMs for 5 to 15 ms (README, "Real VMs").  It
+# matters for a TCP stream: the client's acknowledgments reach the SVM
+# later than the PVM (through the channel), and the bed's SVM, not being
+# made a copy of the PVM, must have them all before the flush releases the
+# PVM's bytes beyond them; an acknowledgment of bytes the SVM has not sent
+# yet is dropped by its TCP, and once the SVM's window is spent nothing
+# else would come (its retransmissions go to the comparator, never to the
+# client): the stream would stall until the compare timeout.
+#
 # With the QEMU pair of bed_qemu_vms_up, the manager drives it instead
 # (--qemu): each checkpoint is forced over QMP and acknowledged on both
 # nodes, and QEMU's own checkpoints are acknowledged too.
@@ -391,7 +403,9 @@ bed_manager_up() {
     printf '%s\n' \
         "echo \"\$COLO_NODE \$COLO_PAIR \$COLO_CHECKPOINT \$COLO_REASON\" >>$d/checkpoints" \
         "cp $d/pvm/index.txt $d/svm/index.txt" \
-        "rm -f $d/svm/udp-suffix" >"$hook"
+        "rm -f $d/svm/udp-suffix" \
+        "sleep $(awk -v ms="$COLO_BED_CHECKPOINT_MS" 'BEGIN { print ms / 1000 }')" \
+        >"$hook"
     : >"$d/checkpoints"
     PYTHONPATH=$colo_top/ovs/python /usr/bin/python3 \
         "$colo_top/utilities/ovs-colo-manager" \
