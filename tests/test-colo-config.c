@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "colo/colo-config.h"
+#include "colo/colo-dp.h"
 #include "command-line.h"
 #include "openvswitch/dynamic-string.h"
 #include "ovstest.h"
@@ -143,10 +144,60 @@ test_modes(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ovs_assert(!strcmp(colo_mode_to_string(99), "<invalid>"));
 }
 
+/* Prints every statistic's key, the comparator's, the rewriter's, then the
+ * datapath glue's, each in the order of "colo/show", after checking the
+ * table: keys unique, sorted order sorted, every mode's set as
+ * documented. */
+static void
+test_stats(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    const struct colo_stat_def *all[2 * COLO_DP_N_STATS];
+    const struct colo_stat_def *defs[COLO_DP_N_STATS];
+    size_t n_all = 0, n_dp;
+
+    n_dp = colo_dp_stat_defs(COLO_MODE_DISABLED, false, defs);
+    for (size_t i = 0; i < n_dp; i++) {
+        ovs_assert(defs[i]->dp);
+    }
+    for (enum colo_mode mode = 0; mode <= COLO_MODE_FAILOVER; mode++) {
+        for (int sorted = 0; sorted < 2; sorted++) {
+            size_t n = colo_dp_stat_defs(mode, sorted, defs);
+
+            for (size_t i = 0; i < n; i++) {
+                ovs_assert(defs[i]->dp
+                           || defs[i]->rewrite == (mode != COLO_MODE_PRIMARY));
+                ovs_assert(!sorted || !i
+                           || strcmp(defs[i - 1]->key, defs[i]->key) < 0);
+            }
+            if (!sorted && (mode == COLO_MODE_PRIMARY
+                            || mode == COLO_MODE_SECONDARY)) {
+                for (size_t i = 0; i < n; i++) {
+                    if (!defs[i]->dp) {
+                        all[n_all++] = defs[i];
+                    }
+                }
+            }
+        }
+    }
+    n_dp = colo_dp_stat_defs(COLO_MODE_DISABLED, false, defs);
+    for (size_t i = 0; i < n_dp; i++) {
+        all[n_all++] = defs[i];
+    }
+    ovs_assert(n_all == COLO_DP_N_STATS);
+    for (size_t i = 0; i < n_all; i++) {
+        for (size_t j = 0; j < i; j++) {
+            ovs_assert(strcmp(all[i]->key, all[j]->key));
+        }
+        ovs_assert(all[i]->description && all[i]->description[0]);
+        printf("%s\n", all[i]->key);
+    }
+}
+
 static const struct ovs_cmdl_command commands[] = {
     {"options", "[KEY=VALUE]...", 0, INT_MAX, test_options, OVS_RO},
     {"modes", NULL, 0, 0, test_modes, OVS_RO},
     {"ranges", NULL, 0, 0, test_ranges, OVS_RO},
+    {"stats", NULL, 0, 0, test_stats, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 

@@ -443,20 +443,6 @@ publish_txn_start(struct ovsdb_idl *idl)
     }
 }
 
-/* Appends the 'count' counters 'src_keys' and 'src_values' to 'keys' and
- * 'values', which hold 'n' already.  Returns the new count. */
-static size_t
-append_stats(const char *keys[], int64_t values[], size_t n,
-             const char *const src_keys[], const uint64_t src_values[],
-             size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        keys[n] = src_keys[i];
-        values[n++] = src_values[i];
-    }
-    return n;
-}
-
 /* Writes the "statistics" column of 'row' from 'pair', if it changed.
  * Inactive pairs publish no statistics. */
 static void
@@ -464,72 +450,25 @@ colo_ctl_pair_publish_stats(struct ovsdb_idl *idl,
                             const struct colo_ctl_pair *pair,
                             const struct ovsrec_colo *row)
 {
-    static const char *compare_keys[] = {
-#define COLO_STAT(MEMBER, DESCRIPTION) #MEMBER,
-        COLO_STATS
-#undef COLO_STAT
-    };
-    static const char *rewrite_keys[] = {
-#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) "rewrite_" #MEMBER,
-        COLO_REWRITE_STATS
-#undef COLO_REWRITE_STAT
-    };
-    static const char *dp_keys[] = {
-#define COLO_DP_STAT(MEMBER, DESCRIPTION) #MEMBER,
-        COLO_DP_STATS
-#undef COLO_DP_STAT
-    };
-    enum { MAX_KEYS = (ARRAY_SIZE(compare_keys) + ARRAY_SIZE(rewrite_keys)
-                       + ARRAY_SIZE(dp_keys)) };
-    const char *keys[MAX_KEYS];
-    int64_t values[MAX_KEYS];
+    const struct colo_stat_def *defs[COLO_DP_N_STATS];
+    const char *keys[COLO_DP_N_STATS];
+    int64_t values[COLO_DP_N_STATS];
     size_t n = 0;
 
     if (!pair->error && pair->mode != COLO_MODE_DISABLED) {
         struct colo_dp_pair_stats stats;
 
         colo_dp_pair_get_stats(pair->dp, &stats);
-        if (pair->mode == COLO_MODE_PRIMARY) {
-            const uint64_t compare_values[] = {
-#define COLO_STAT(MEMBER, DESCRIPTION) stats.compare.MEMBER,
-                COLO_STATS
-#undef COLO_STAT
-            };
-            n = append_stats(keys, values, n, compare_keys, compare_values,
-                             ARRAY_SIZE(compare_keys));
-        } else {
-            const uint64_t rewrite_values[] = {
-#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) stats.rewrite.MEMBER,
-                COLO_REWRITE_STATS
-#undef COLO_REWRITE_STAT
-            };
-            n = append_stats(keys, values, n, rewrite_keys, rewrite_values,
-                             ARRAY_SIZE(rewrite_keys));
+        /* In key order: the IDL keeps maps sorted by key. */
+        n = colo_dp_stat_defs(pair->mode, true, defs);
+        for (size_t i = 0; i < n; i++) {
+            keys[i] = defs[i]->key;
+            values[i] = colo_dp_stat_value(&stats, defs[i]);
         }
-        const uint64_t dp_values[] = {
-#define COLO_DP_STAT(MEMBER, DESCRIPTION) stats.dp.MEMBER,
-            COLO_DP_STATS
-#undef COLO_DP_STAT
-        };
-        n = append_stats(keys, values, n, dp_keys, dp_values,
-                         ARRAY_SIZE(dp_keys));
     }
-
-    /* The IDL keeps maps sorted by key, so compare in that order. */
-    const char *sorted_keys[MAX_KEYS];
-    int64_t sorted_values[MAX_KEYS];
-    for (size_t i = 0; i < n; i++) {
-        size_t pos = 0;
-        for (size_t j = 0; j < n; j++) {
-            pos += strcmp(keys[j], keys[i]) < 0;
-        }
-        sorted_keys[pos] = keys[i];
-        sorted_values[pos] = values[i];
-    }
-
-    if (row_stats_differ(row, sorted_keys, sorted_values, n)) {
+    if (row_stats_differ(row, keys, values, n)) {
         publish_txn_start(idl);
-        ovsrec_colo_set_statistics(row, sorted_keys, sorted_values, n);
+        ovsrec_colo_set_statistics(row, keys, values, n);
     }
 }
 
@@ -891,24 +830,15 @@ colo_ctl_pair_format(const struct colo_ctl_pair *pair,
     colo_options_format(&pair->options, s);
 
     struct colo_dp_pair_stats stats;
+    const struct colo_stat_def *defs[COLO_DP_N_STATS];
+    size_t n = colo_dp_stat_defs(pair->mode, false, defs);
+
     colo_dp_pair_get_stats(pair->dp, &stats);
     ds_put_cstr(s, "  statistics:\n");
-    if (pair->mode == COLO_MODE_PRIMARY) {
-#define COLO_STAT(MEMBER, DESCRIPTION) \
-        ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, stats.compare.MEMBER);
-        COLO_STATS
-#undef COLO_STAT
-    } else if (pair->mode != COLO_MODE_DISABLED) {
-#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION) \
-        ds_put_format(s, "    rewrite_%s=%"PRIu64"\n", #MEMBER, \
-                      stats.rewrite.MEMBER);
-        COLO_REWRITE_STATS
-#undef COLO_REWRITE_STAT
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(s, "    %s=%"PRIu64"\n", defs[i]->key,
+                      colo_dp_stat_value(&stats, defs[i]));
     }
-#define COLO_DP_STAT(MEMBER, DESCRIPTION) \
-    ds_put_format(s, "    %s=%"PRIu64"\n", #MEMBER, stats.dp.MEMBER);
-    COLO_DP_STATS
-#undef COLO_DP_STAT
 }
 
 static int

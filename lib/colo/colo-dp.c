@@ -683,6 +683,77 @@ colo_dp_pair_checkpoint_done(struct colo_dp_pair *pair)
     ovs_mutex_unlock(&pair->mutex);
 }
 
+/* Every statistic, in the order "colo/show" prints them. */
+static const struct colo_stat_def stat_defs[] = {
+#define COLO_STAT(MEMBER, DESCRIPTION)                                      \
+    { #MEMBER, offsetof(struct colo_dp_pair_stats, compare.MEMBER),         \
+      DESCRIPTION, false, false },
+    COLO_STATS
+#undef COLO_STAT
+#define COLO_REWRITE_STAT(MEMBER, DESCRIPTION)                              \
+    { "rewrite_" #MEMBER, offsetof(struct colo_dp_pair_stats, rewrite.MEMBER),\
+      DESCRIPTION, true, false },
+    COLO_REWRITE_STATS
+#undef COLO_REWRITE_STAT
+#define COLO_DP_STAT(MEMBER, DESCRIPTION)                                   \
+    { #MEMBER, offsetof(struct colo_dp_pair_stats, dp.MEMBER),              \
+      DESCRIPTION, false, true },
+    COLO_DP_STATS
+#undef COLO_DP_STAT
+};
+BUILD_ASSERT_DECL(ARRAY_SIZE(stat_defs) == COLO_DP_N_STATS);
+
+static int
+compare_stat_defs_by_key(const void *a_, const void *b_)
+{
+    const struct colo_stat_def *const *a = a_;
+    const struct colo_stat_def *const *b = b_;
+
+    return strcmp((*a)->key, (*b)->key);
+}
+
+/* Stores in 'defs' the statistics that a pair in 'mode' has (the
+ * comparator's in primary mode, the rewriter's in the others, and the
+ * datapath glue's), in the order of "colo/show" or, if 'sorted', of their
+ * keys (the order of the database's map), and returns how many. */
+size_t
+colo_dp_stat_defs(enum colo_mode mode, bool sorted,
+                  const struct colo_stat_def *defs[COLO_DP_N_STATS])
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static const struct colo_stat_def *by_key[COLO_DP_N_STATS];
+    bool rewrite = mode != COLO_MODE_PRIMARY;
+    size_t n = 0;
+
+    if (ovsthread_once_start(&once)) {
+        for (size_t i = 0; i < COLO_DP_N_STATS; i++) {
+            by_key[i] = &stat_defs[i];
+        }
+        qsort(by_key, COLO_DP_N_STATS, sizeof *by_key,
+              compare_stat_defs_by_key);
+        ovsthread_once_done(&once);
+    }
+    for (size_t i = 0; i < COLO_DP_N_STATS; i++) {
+        const struct colo_stat_def *def = sorted ? by_key[i] : &stat_defs[i];
+
+        if (def->dp || (def->rewrite == rewrite
+                        && mode != COLO_MODE_DISABLED)) {
+            defs[n++] = def;
+        }
+    }
+    return n;
+}
+
+uint64_t
+colo_dp_stat_value(const struct colo_dp_pair_stats *stats,
+                   const struct colo_stat_def *def)
+{
+    uint64_t value;
+
+    memcpy(&value, (const char *) stats + def->offset, sizeof value);
+    return value;
+}
+
 void
 colo_dp_pair_get_stats(struct colo_dp_pair *pair,
                        struct colo_dp_pair_stats *stats)

@@ -130,6 +130,29 @@ struct colo_dp_pair_stats {
     struct colo_dp_stats dp;
 };
 
+/* One statistic of a pair: its key (in the COLO table's "statistics"
+ * column and "colo/show"), where it is in struct colo_dp_pair_stats, and
+ * what it counts.  The table of all of them is built from COLO_STATS,
+ * COLO_REWRITE_STATS and COLO_DP_STATS. */
+struct colo_stat_def {
+    const char *key;
+    size_t offset;              /* Of a uint64_t in colo_dp_pair_stats. */
+    const char *description;
+    bool rewrite;               /* The rewriter's (modes other than primary)
+                                 * rather than the comparator's (primary);
+                                 * meaningless if 'dp'. */
+    bool dp;                    /* The datapath glue's (every mode). */
+};
+
+/* How many statistics there are, all modes together. */
+#define COLO_DP_N_STATS \
+    (sizeof (struct colo_dp_pair_stats) / sizeof (uint64_t))
+
+size_t colo_dp_stat_defs(enum colo_mode, bool sorted,
+                         const struct colo_stat_def *defs[COLO_DP_N_STATS]);
+uint64_t colo_dp_stat_value(const struct colo_dp_pair_stats *,
+                            const struct colo_stat_def *);
+
 struct colo_dp_pair;
 
 /* Control side. */
