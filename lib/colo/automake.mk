@@ -44,7 +44,14 @@ tests_ovstest_SOURCES += \
 	tests/test-colo-packet.c \
 	tests/test-colo-rewrite.c
 
-TESTSUITE_AT += tests/colo.at
+TESTSUITE_AT += \
+	tests/colo.at \
+	tests/colo-config.at \
+	tests/colo-engines.at \
+	tests/colo-channel.at \
+	tests/colo-datapath.at \
+	tests/colo-notify.at \
+	tests/colo-release.at
 
 EXTRA_DIST += \
 	lib/colo/automake.mk \
