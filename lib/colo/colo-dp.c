@@ -28,6 +28,7 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "hash.h"
+/* For netdev_from_name(): finds an open port, never opens a new one. */
 #include "netdev-provider.h"
 #ifdef __linux__
 #include "netdev-linux.h"
