@@ -18,6 +18,7 @@
 #include "colo-ctl.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "colo/colo-config.h"
@@ -97,6 +98,7 @@ static uint64_t colo_dp_seqno;
 static unixctl_cb_func colo_ctl_unixctl_show;
 static unixctl_cb_func colo_ctl_unixctl_dump_conns;
 static unixctl_cb_func colo_ctl_unixctl_checkpoint;
+static unixctl_cb_func colo_ctl_unixctl_lease;
 
 /* Initializes the module: registers interest in the COLO table's columns
  * that ovs-vswitchd writes (so that its own writes do not look like new
@@ -125,6 +127,8 @@ colo_ctl_init(struct ovsdb_idl *idl)
                              colo_ctl_unixctl_checkpoint, idl);
     unixctl_command_register("colo/checkpoint-started", "pair number", 2, 2,
                              colo_ctl_unixctl_checkpoint, idl);
+    unixctl_command_register("colo/lease", "pair ms|@expiry", 2, 2,
+                             colo_ctl_unixctl_lease, NULL);
     netdev_colo_register();
     colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
     colo_dp_seqno = seq_read(colo_dp_seq());
@@ -822,6 +826,19 @@ colo_ctl_pair_format(const struct colo_ctl_pair *pair,
         free(nodes);
         smap_destroy(&status);
     }
+    if (pair->options.fencing) {
+        long long int expiry, now = time_msec();
+        bool fenced = colo_dp_pair_get_lease(pair->dp, &expiry);
+
+        ds_put_format(s, "  lease: %s", fenced ? "fenced" : "serving");
+        if (expiry == LLONG_MIN) {
+            ds_put_cstr(s, ", none granted\n");
+        } else if (expiry > now) {
+            ds_put_format(s, ", ends in %lld ms\n", expiry - now);
+        } else {
+            ds_put_format(s, ", ended %lld ms ago\n", now - expiry);
+        }
+    }
     if (pair->awaiting) {
         ds_put_format(s, "  outstanding request: %s\n", pair->reason
                       ? pair->reason : "(raised before a restart)");
@@ -953,4 +970,44 @@ colo_ctl_unixctl_checkpoint(struct unixctl_conn *conn, int argc OVS_UNUSED,
         colo_ctl_pair_checkpoint_done(pair, number);
     }
     unixctl_command_reply(conn, NULL);
+}
+
+/* "colo/lease PAIR MS" grants PAIR a lease for MS milliseconds from now
+ * (0 takes it back); "colo/lease PAIR @EXPIRY" until EXPIRY, a time of the
+ * monotonic clock (CLOCK_MONOTONIC) in milliseconds, which a manager
+ * computes from the time it asked the quorum, so that the lease cannot
+ * outlast the quorum's grant however late this command arrives.  Replies
+ * with the milliseconds left (0 if none). */
+static void
+colo_ctl_unixctl_lease(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                       const char *argv[], void *aux OVS_UNUSED)
+{
+    struct colo_ctl_pair *pair = colo_ctl_pair_find(argv[1]);
+    bool absolute = argv[2][0] == '@';
+    long long int now = time_msec();
+    long long int value;
+
+    if (!pair) {
+        unixctl_command_reply_error(conn, "no such COLO pair");
+        return;
+    }
+    if (!str_to_llong(argv[2] + absolute, 10, &value) || value < 0
+        || (!absolute && value > INT_MAX)) {
+        unixctl_command_reply_error(conn, "lease: MS (0 to 2147483647) or "
+                                    "@EXPIRY (monotonic ms) is expected");
+        return;
+    }
+    if (!pair->options.fencing) {
+        unixctl_command_reply_error(conn, "the pair does not fence "
+                                    "(options:fencing is 0): a lease "
+                                    "would mean nothing");
+        return;
+    }
+
+    long long int expiry = absolute ? value : now + value;
+    colo_dp_pair_set_lease(pair->dp, expiry);
+
+    char *reply = xasprintf("%lld\n", MAX(0, expiry - now));
+    unixctl_command_reply(conn, reply);
+    free(reply);
 }

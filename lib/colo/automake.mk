@@ -51,7 +51,8 @@ TESTSUITE_AT += \
 	tests/colo-channel.at \
 	tests/colo-datapath.at \
 	tests/colo-notify.at \
-	tests/colo-release.at
+	tests/colo-release.at \
+	tests/colo-failover.at
 
 EXTRA_DIST += \
 	lib/colo/automake.mk \

@@ -66,7 +66,8 @@ const char *colo_mode_to_string(enum colo_mode);
     COLO_OPTION(secondary_gap_timeout, "secondary-gap-timeout", 0, 60000,  \
                 20, "ms")                                                   \
     COLO_OPTION(port_rx_buffer, "port-rx-buffer", 0, 268435456, 4194304,   \
-                "bytes")
+                "bytes")                                                    \
+    COLO_OPTION(fencing, "fencing", 0, 1, 0, "")
 
 /* A pair's options in effect. */
 struct colo_options {

@@ -136,6 +136,11 @@ struct colo_dp_pair {
     bool missed OVS_GUARDED;    /* The peer missed traffic while degraded:
                                  * a checkpoint must resynchronize it. */
 
+    /* Fencing (see "Fencing" in colo-dp.h). */
+    long long int lease_expiry OVS_GUARDED; /* Monotonic ms; LLONG_MIN
+                                             * until a lease is granted. */
+    bool fenced OVS_GUARDED;    /* Fenced at the last colo_dp_run(). */
+
     /* Release queue (see "Order" in colo-dp.h). */
     struct colo_release_queue queue OVS_GUARDED;
     bool delivering OVS_GUARDED;    /* A thread is delivering 'queue'. */
@@ -258,6 +263,18 @@ recirc_batch(struct dp_packet_batch *batch, unsigned int depth,
     }
 }
 
+/* Returns true if 'pair' must not deliver what it lets go at time 'now':
+ * it fences, serves clients in its mode and its lease is over. */
+static bool
+pair_is_fenced(const struct colo_dp_pair *pair, long long int now)
+    OVS_REQUIRES(pair->mutex)
+{
+    return (pair->options.fencing
+            && (pair->mode == COLO_MODE_PRIMARY
+                || pair->mode == COLO_MODE_FAILOVER)
+            && now >= pair->lease_expiry);
+}
+
 /* Returns true if the head of 'pair''s queue may be delivered now by a
  * thread of datapath 'dp'; if it must wait for a congested port, notes it
  * in 'pair->paused'. */
@@ -329,10 +346,13 @@ pair_deliver(struct colo_dp_pair *pair, const void *dp,
             return;
         }
         if (more) {
+            bool fenced = pair_is_fenced(pair, time_msec());
+
             depth = rq_front(&pair->queue)->depth;
             for (struct colo_release *r = rq_front(&pair->queue);
                  r && r->dp == dp && r->depth == depth
-                 && !dp_packet_batch_is_full(&batch);
+                 && !dp_packet_batch_is_full(&batch)
+                 && n_ids < NETDEV_MAX_BURST;
                  r = rq_front(&pair->queue)) {
                 size_t size = dp_packet_size(r->pkt);
 
@@ -340,7 +360,13 @@ pair_deliver(struct colo_dp_pair *pair, const void *dp,
                     break;
                 }
                 bytes += size;
-                if (r->recirc_id) {
+                if (fenced) {
+                    pair->stats.fenced_dropped++;
+                    if (r->recirc_id) {
+                        ids[n_ids++] = r->recirc_id;
+                    }
+                    dp_packet_delete(r->pkt);
+                } else if (r->recirc_id) {
                     r->pkt->md.recirc_id = r->recirc_id;
                     ids[n_ids++] = r->recirc_id;
                     dp_packet_batch_add(&batch, r->pkt);
@@ -490,6 +516,7 @@ colo_dp_pair_create(const char *name)
         pair->name = xstrdup(name);
         ovs_mutex_init(&pair->mutex);
         pair->mode = COLO_MODE_DISABLED;
+        pair->lease_expiry = LLONG_MIN;
         colo_options_init(&pair->options);
         ovs_list_push_back(&pair_list, &pair->list_node);
         cmap_insert(&pairs, &pair->cmap_node, hash_string(name, 0));
@@ -560,6 +587,8 @@ colo_dp_pair_destroy(struct colo_dp_pair *pair)
     pair->n_ports = 0;
     atomic_store_relaxed(&ports_changed, true);
     pair->degraded = pair->missed = false;
+    pair->lease_expiry = LLONG_MIN;
+    pair->fenced = false;
     memset(&pair->stats, 0, sizeof pair->stats);
     ovs_mutex_unlock(&pair->mutex);
     pairs_collect();
@@ -798,6 +827,12 @@ colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
                         sset_join(&names, ",", ""));
         sset_destroy(&names);
     }
+    if (pair->options.fencing
+        && (pair->mode == COLO_MODE_PRIMARY
+            || pair->mode == COLO_MODE_FAILOVER)) {
+        smap_add(status, "fenced",
+                 pair_is_fenced(pair, time_msec()) ? "true" : "false");
+    }
     if (pair->cmp) {
         smap_add(status, "degraded", pair->degraded ? "true" : "false");
         if (pair->degraded && pair->missed) {
@@ -823,6 +858,56 @@ colo_dp_pair_dump_conns(struct colo_dp_pair *pair, struct ds *s)
                       pair->paused ? " (paused: output congested)" : "");
     }
     ovs_mutex_unlock(&pair->mutex);
+}
+
+/* Grants 'pair' a lease until 'expiry' (a time of the monotonic clock, as
+ * time_msec() tells it), or takes it back (an expiry in the past).  See
+ * "Fencing" in colo-dp.h. */
+void
+colo_dp_pair_set_lease(struct colo_dp_pair *pair, long long int expiry)
+{
+    ovs_mutex_lock(&pair->mutex);
+    pair->lease_expiry = expiry;
+    ovs_mutex_unlock(&pair->mutex);
+    seq_change(colo_dp_seq());
+}
+
+/* Stores in '*expiry' the end of 'pair''s lease (LLONG_MIN if none was
+ * ever granted) and returns true if the pair is fenced now. */
+bool
+colo_dp_pair_get_lease(struct colo_dp_pair *pair, long long int *expiry)
+{
+    bool fenced;
+
+    ovs_mutex_lock(&pair->mutex);
+    *expiry = pair->lease_expiry;
+    fenced = pair_is_fenced(pair, time_msec());
+    ovs_mutex_unlock(&pair->mutex);
+    return fenced;
+}
+
+/* Logs a change of 'pair''s fencing at time 'now'. */
+static void
+pair_update_fence(struct colo_dp_pair *pair, long long int now)
+    OVS_REQUIRES(pair->mutex)
+{
+    bool fenced = pair_is_fenced(pair, now);
+
+    if (fenced != pair->fenced) {
+        pair->fenced = fenced;
+        if (!fenced) {
+            VLOG_INFO("COLO pair %s: lease granted for %lld ms: serving",
+                      pair->name, pair->lease_expiry - now);
+        } else if (pair->lease_expiry == LLONG_MIN) {
+            VLOG_WARN("COLO pair %s: fenced: no lease granted yet; what the "
+                      "pair lets go is dropped", pair->name);
+        } else {
+            VLOG_WARN("COLO pair %s: fenced: the lease ended %lld ms ago; "
+                      "what the pair lets go is dropped", pair->name,
+                      now - pair->lease_expiry);
+        }
+        seq_change(colo_dp_seq());
+    }
 }
 
 /* Asks for receive buffer 'bytes' on 'netdev', if it has AF_PACKET
@@ -914,6 +999,7 @@ colo_dp_run(void)
         pair->depth = 0;
         pair_refresh_channel(pair);
         pair_update_link(pair);
+        pair_update_fence(pair, now);
         if (pair->cmp) {
             colo_compare_run(pair->cmp, now);
         }
@@ -933,6 +1019,9 @@ colo_dp_wait(void)
     ovs_mutex_lock(&colo_dp_list_mutex);
     LIST_FOR_EACH (pair, list_node, &pair_list) {
         ovs_mutex_lock(&pair->mutex);
+        if (!pair->fenced && pair_is_fenced(pair, LLONG_MAX)) {
+            poll_timer_wait_until(pair->lease_expiry);
+        }
         if (pair->cmp) {
             long long int next = colo_compare_next_wakeup(pair->cmp);
             long long int scan = time_msec() + pair->options.scan_period;

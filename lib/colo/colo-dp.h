@@ -80,6 +80,15 @@
  * a pair notes and sizes).  Packets are recirculated without any of them
  * held.
  *
+ * Fencing.  With option "fencing", a pair in primary or failover mode (the
+ * modes whose output reaches clients) delivers what it lets go only while
+ * it holds a lease, granted until a time of the monotonic clock by
+ * colo_dp_pair_set_lease() (a manager that holds the pair's lease in a
+ * quorum renews it); past that time the pair is "fenced": what it lets go
+ * is dropped (counted in 'fenced_dropped').  The time is checked by the
+ * thread that delivers, burst by burst, so a pair stops serving when its
+ * lease ends even if nothing renews it and the main thread is busy.
+ *
  * Ports.  A pair notes the ports, its channel excepted, whose packets its
  * actions take (status "ports"), and colo_dp_run() gives each of those
  * that receives through AF_PACKET sockets the largest "port-rx-buffer" of
@@ -115,7 +124,9 @@ struct smap;
     COLO_DP_STAT(release_overrun,                                           \
                  "bursts delivered to a port still congested after the "   \
                  "maximum wait")                                           \
-    COLO_DP_STAT(release_queued, "packets let go, not yet delivered (now)")
+    COLO_DP_STAT(release_queued, "packets let go, not yet delivered (now)") \
+    COLO_DP_STAT(fenced_dropped,                                            \
+                 "packets let go while fenced (no valid lease): dropped")
 
 struct colo_dp_stats {
 #define COLO_DP_STAT(MEMBER, DESCRIPTION) uint64_t MEMBER;
@@ -168,6 +179,8 @@ void colo_dp_pair_get_stats(struct colo_dp_pair *,
                             struct colo_dp_pair_stats *);
 void colo_dp_pair_get_status(struct colo_dp_pair *, struct smap *);
 void colo_dp_pair_dump_conns(struct colo_dp_pair *, struct ds *);
+void colo_dp_pair_set_lease(struct colo_dp_pair *, long long int expiry);
+bool colo_dp_pair_get_lease(struct colo_dp_pair *, long long int *expiry);
 
 void colo_dp_run(void);
 void colo_dp_wait(void);
