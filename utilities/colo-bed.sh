@@ -23,6 +23,10 @@ COLO_BED_VMS=${COLO_BED_VMS:-netns}
 COLO_BED_VM_NAMES="client pvm svm"
 # How long the bed's checkpoint hook takes (bed_manager_up).
 COLO_BED_CHECKPOINT_MS=${COLO_BED_CHECKPOINT_MS:-10}
+# Automatic failover (bed_witness_up, bed_auto_up): the lease and the Raft
+# election timer of the clustered COLO_Cluster database.
+COLO_BED_LEASE_MS=${COLO_BED_LEASE_MS:-500}
+COLO_BED_ELECTION_MS=${COLO_BED_ELECTION_MS:-400}
 
 # bed_prepare PROGRAM: exits unless run as root (namespaces, taps); builds
 # whatever is missing (colo_bootstrap).
@@ -461,7 +465,7 @@ bed_node_down() {
         bed_vsctl "$node" --if-exists del-br br0 >/dev/null 2>&1 || true
     fi
     local pids="" pid
-    for daemon in ovs-vswitchd ovsdb-server; do
+    for daemon in auto ovs-vswitchd ovsdb-server cluster; do
         pid=$(cat "$d/$daemon.pid" 2>/dev/null) || continue
         kill "$pid" 2>/dev/null && pids="$pids $pid"
     done
@@ -481,5 +485,133 @@ bed_down() {
     for node in $COLO_BED_NODES; do
         bed_node_down "$node"
     done
+    bed_node_down witness
     rmdir "$COLO_BED_DIR" 2>/dev/null || true
+}
+
+# bed_mgmt_addr NODE: NODE's address on the management LAN (primary,
+# secondary or witness).
+bed_mgmt_addr() {
+    case $1 in
+        primary) echo 10.98.0.1 ;;
+        secondary) echo 10.98.0.2 ;;
+        witness) echo 10.98.0.3 ;;
+    esac
+}
+
+# bed_member_start NODE: starts NODE's member of the COLO_Cluster database:
+# an ovsdb-server of its own (the node's Open_vSwitch database is another),
+# clients on ptcp:6641 on the management LAN and on NODE/cluster.sock,
+# Raft on port 6643, control socket NODE/cluster.ctl.
+bed_member_start() {
+    local d=$COLO_BED_DIR/$1 err=$COLO_BED_DIR/$1/cluster.stderr
+    ip netns exec "$(bed_ns "$1")" "$(bed_ovs ovsdb/ovsdb-server)" \
+        "$d/cluster.db" --remote="punix:$d/cluster.sock" \
+        --remote="ptcp:6641:$(bed_mgmt_addr "$1")" \
+        --pidfile="$d/cluster.pid" --unixctl="$d/cluster.ctl" \
+        --log-file="$d/cluster.log" --detach --no-chdir 2>"$err" \
+        || { cat "$err" >&2; return 1; }
+}
+
+# bed_cluster NODE CMD ARGS...: a command of NODE's cluster member.
+bed_cluster() {
+    local node=$1
+    shift
+    "$(bed_ovs utilities/ovs-appctl)" -t "$COLO_BED_DIR/$node/cluster.ctl" \
+        --timeout=10 "$@"
+}
+
+# bed_witness_up: the witness (namespace colo-witness, a third small host)
+# and the management LAN: a Linux bridge "mgmt" in the witness (10.98.0.3)
+# with a port to device "mgmt" of each node (primary 10.98.0.1, secondary
+# 10.98.0.2), so that cutting a node's "mgmt" cuts it off from both others.
+# Creates the three-member COLO_Cluster database (one member per node and
+# on the witness), waits for its leader and sets its election timer to
+# $COLO_BED_ELECTION_MS.  After bed_up.
+bed_witness_up() {
+    local ns node d i
+    ns=$(bed_ns witness)
+    mkdir -p "$COLO_BED_DIR/witness"
+    bed_netns_add witness
+    ip netns exec "$ns" ip link add mgmt type bridge
+    ip netns exec "$ns" ip addr add 10.98.0.3/24 dev mgmt
+    ip netns exec "$ns" ip link set mgmt up
+    for node in $COLO_BED_NODES; do
+        ip link add "mgmt-$node" netns "$ns" type veth \
+            peer name mgmt netns "$(bed_ns "$node")"
+        ip netns exec "$ns" ip link set "mgmt-$node" master mgmt up
+        ip netns exec "$(bed_ns "$node")" ip addr add \
+            "$(bed_mgmt_addr "$node")/24" dev mgmt
+        ip netns exec "$(bed_ns "$node")" ip link set mgmt up
+    done
+    # Created on the primary, which is the first leader: losing the
+    # witness or the secondary then costs no election (one would stop
+    # renewals for up to the election timer plus 1 s, longer than the
+    # lease), and losing the primary costs one that overlaps the lease's
+    # wait (README.rst, "Automatic failover").
+    "$(bed_ovs ovsdb/ovsdb-tool)" create-cluster \
+        "$COLO_BED_DIR/primary/cluster.db" \
+        "$colo_top/utilities/colo-cluster.ovsschema" tcp:10.98.0.1:6643
+    for node in secondary witness; do
+        "$(bed_ovs ovsdb/ovsdb-tool)" join-cluster \
+            "$COLO_BED_DIR/$node/cluster.db" COLO_Cluster \
+            "tcp:$(bed_mgmt_addr "$node"):6643" tcp:10.98.0.1:6643
+    done
+    for node in primary secondary witness; do
+        bed_member_start "$node" || return 1
+    done
+    for i in $(seq 100); do
+        d=0
+        for node in primary secondary witness; do
+            bed_cluster "$node" cluster/status COLO_Cluster 2>/dev/null \
+                | grep -q '^Status: cluster member' && d=$((d + 1))
+        done
+        test $d = 3 && break
+        sleep 0.1
+    done
+    test $d = 3 || { echo "bed: the cluster did not form" >&2; return 1; }
+    for node in primary secondary witness; do
+        if bed_cluster "$node" cluster/status COLO_Cluster \
+                | grep -q '^Role: leader'; then
+            bed_cluster "$node" cluster/change-election-timer COLO_Cluster \
+                "$COLO_BED_ELECTION_MS" >/dev/null || return 1
+            return 0
+        fi
+    done
+    echo "bed: the cluster has no leader" >&2
+    return 1
+}
+
+# bed_auto_up: automatic failover of pair vm1 (after bed_pair_up and
+# bed_witness_up): options:fencing=1 on both nodes, then
+# "ovs-colo-manager auto" on each node, in its namespace (NODE/auto.log,
+# NODE/auto.ctl, NODE/auto.pid); waits until the primary serves.
+bed_auto_up() {
+    local node vm d
+    for node in $COLO_BED_NODES; do
+        bed_vsctl "$node" set COLO vm1 options:fencing=1 || return 1
+    done
+    for node in $COLO_BED_NODES; do
+        d=$COLO_BED_DIR/$node
+        vm=pvm
+        test "$node" = secondary && vm=svm
+        bed_exec "$node" env PYTHONPATH="$colo_top/ovs/python" \
+            /usr/bin/python3 "$colo_top/utilities/ovs-colo-manager" auto \
+            --self "$node" --rundir "$d" --cluster "unix:$d/cluster.sock" \
+            --cluster-ctl "$d/cluster.ctl" --pair "vm1,br0,uplink,$vm" \
+            --lease-ms "$COLO_BED_LEASE_MS" \
+            --unixctl "$d/auto.ctl" --log-file "$d/auto.log" \
+            --ofctl "$(bed_ovs utilities/ovs-ofctl)" \
+            --detach --no-chdir --pidfile="$d/auto.pid" \
+            2>"$d/auto.stderr" || { cat "$d/auto.stderr" >&2; return 1; }
+    done
+    bed_vsctl primary wait-until COLO vm1 status:fenced=false
+}
+
+# bed_auto NODE CMD ARGS...: a control command of NODE's automatic manager.
+bed_auto() {
+    local node=$1
+    shift
+    "$(bed_ovs utilities/ovs-appctl)" -t "$COLO_BED_DIR/$node/auto.ctl" \
+        --timeout=10 "$@"
 }
