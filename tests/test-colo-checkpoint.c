@@ -203,6 +203,10 @@ output_next_frame(struct ckpt_conn *c)
                                   &error)) {
         case COLO_FRAME_BAD:
             ovs_fatal(0, "%s: %s", c->name, error);
+        case COLO_FRAME_HEARTBEAT:
+            ofpbuf_pull(&c->rx, frame.consumed);
+            i--;
+            break;
         case COLO_FRAME_OK: {
             struct dp_packet *p = dp_packet_clone_data(
                 (const char *) c->rx.data + frame.eth_ofs, frame.eth_size);

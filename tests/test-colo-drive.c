@@ -501,6 +501,9 @@ test_colo_drive_main(int argc, char *argv[])
                     continue;
                 }
                 break;
+            } else if (r == COLO_FRAME_HEARTBEAT) {
+                ofpbuf_pull(&output.buf, frame.consumed);
+                continue;
             }
 
             const uint8_t *eth = (const uint8_t *) output.buf.data

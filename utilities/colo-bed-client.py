@@ -32,6 +32,12 @@
       longest_gap_ms=M" and fails on the first wrong byte.  RCVBUF sets
       the socket's receive buffer (so the TCP window) in bytes.
 
+  colo-bed-client.py udp-stream HOST PORT SECONDS
+      A numbered UDP request every 10 ms for SECONDS to an echo server,
+      then 1 s for late answers; prints "udp: sent=N answered=M lost=L
+      duplicated=D longest_gap_ms=G" (G: the longest time without an
+      answer).  Fails if an answer is not the echo of a request.
+
   colo-bed-client.py latency HOST PORT COUNT
       COUNT HTTP GETs on one keep-alive connection; prints the 50th and
       99th percentiles of the request latency in microseconds.
@@ -150,6 +156,46 @@ def check_source(host, port, seconds, rcvbuf=0):
     return 0
 
 
+def udp_stream(host, port, seconds):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.connect((host, port))
+    answered = set()
+    sent = duplicated = 0
+    start = last_rx = time.monotonic()
+    gap = 0.0
+    next_send = start
+    while True:
+        now = time.monotonic()
+        if now >= start + seconds + 1.0:
+            break
+        if now < start + seconds and now >= next_send:
+            s.send(b"colo udp request %08d" % sent)
+            sent += 1
+            next_send += 0.01
+        readable, _, _ = select.select([s], [], [], 0.005)
+        if not readable:
+            continue
+        try:
+            data = s.recv(65536)
+        except ConnectionRefusedError:
+            continue
+        if not data.startswith(b"colo udp request "):
+            print("udp: an answer that is no request's echo: %r" % data[:80])
+            return 1
+        n = int(data[17:25])
+        if n in answered:
+            duplicated += 1
+        answered.add(n)
+        gap = max(gap, time.monotonic() - last_rx)
+        last_rx = time.monotonic()
+    s.close()
+    print("udp: sent=%d answered=%d lost=%d duplicated=%d longest_gap_ms=%d"
+          % (sent, len(answered), sent - len(answered), duplicated,
+             gap * 1000))
+    return 0
+
+
 def latency(host, port, count):
     conn = http.client.HTTPConnection(host, port, timeout=10)
     samples = []
@@ -173,6 +219,8 @@ def main(argv):
     if len(argv) in (5, 6) and argv[1] == "check-source":
         return check_source(argv[2], int(argv[3]), float(argv[4]),
                             int(argv[5]) if len(argv) == 6 else 0)
+    if len(argv) == 5 and argv[1] == "udp-stream":
+        return udp_stream(argv[2], int(argv[3]), float(argv[4]))
     if len(argv) == 5 and argv[1] == "latency":
         return latency(argv[2], int(argv[3]), int(argv[4]))
     sys.stderr.write(__doc__)

@@ -104,7 +104,8 @@ bed_node_up() {
 
 # bed_link: connects the nodes with veth link-p (primary, 10.99.0.1) --
 # link-s (secondary, 10.99.0.2) and adds the colo channel port colo0 to each
-# node's br0, the secondary listening and the primary connecting.
+# node's br0, the secondary listening and the primary connecting, with
+# heartbeats every 100 ms (a link that fails silently is noticed in 300 ms).
 bed_link() {
     ip link add link-p netns "$(bed_ns primary)" type veth \
         peer name link-s netns "$(bed_ns secondary)"
@@ -113,9 +114,9 @@ bed_link() {
     ip netns exec "$(bed_ns primary)" ip link set link-p up
     ip netns exec "$(bed_ns secondary)" ip link set link-s up
     bed_vsctl secondary add-port br0 colo0 -- set Interface colo0 type=colo \
-        options:remote=ptcp:7100:10.99.0.2
+        options:remote=ptcp:7100:10.99.0.2 options:heartbeat-interval=100
     bed_vsctl primary add-port br0 colo0 -- set Interface colo0 type=colo \
-        options:remote=tcp:10.99.0.2:7100
+        options:remote=tcp:10.99.0.2:7100 options:heartbeat-interval=100
 }
 
 # bed_netns_add NAME: creates NAME's namespace, loopback up, IPv6 off (so
@@ -551,7 +552,7 @@ bed_witness_up() {
     # wait (README.rst, "Automatic failover").
     "$(bed_ovs ovsdb/ovsdb-tool)" create-cluster \
         "$COLO_BED_DIR/primary/cluster.db" \
-        "$colo_top/utilities/colo-cluster.ovsschema" tcp:10.98.0.1:6643
+        "$colo_top/utilities/ovs-colo-cluster.ovsschema" tcp:10.98.0.1:6643
     for node in secondary witness; do
         "$(bed_ovs ovsdb/ovsdb-tool)" join-cluster \
             "$COLO_BED_DIR/$node/cluster.db" COLO_Cluster \

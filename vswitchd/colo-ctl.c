@@ -127,7 +127,7 @@ colo_ctl_init(struct ovsdb_idl *idl)
                              colo_ctl_unixctl_checkpoint, idl);
     unixctl_command_register("colo/checkpoint-started", "pair number", 2, 2,
                              colo_ctl_unixctl_checkpoint, idl);
-    unixctl_command_register("colo/lease", "pair ms|@expiry", 2, 2,
+    unixctl_command_register("colo/lease", "pair ms|@expiry [solo]", 2, 3,
                              colo_ctl_unixctl_lease, NULL);
     netdev_colo_register();
     colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
@@ -976,8 +976,10 @@ colo_ctl_unixctl_checkpoint(struct unixctl_conn *conn, int argc OVS_UNUSED,
  * (0 takes it back); "colo/lease PAIR @EXPIRY" until EXPIRY, a time of the
  * monotonic clock (CLOCK_MONOTONIC) in milliseconds, which a manager
  * computes from the time it asked the quorum, so that the lease cannot
- * outlast the quorum's grant however late this command arrives.  Replies
- * with the milliseconds left (0 if none). */
+ * outlast the quorum's grant however late this command arrives.  With
+ * "solo", a degraded primary may release uncompared output (the quorum
+ * knows that the secondary may no longer take over).  Replies with the
+ * milliseconds left (0 if none). */
 static void
 colo_ctl_unixctl_lease(struct unixctl_conn *conn, int argc OVS_UNUSED,
                        const char *argv[], void *aux OVS_UNUSED)
@@ -1004,8 +1006,15 @@ colo_ctl_unixctl_lease(struct unixctl_conn *conn, int argc OVS_UNUSED,
         return;
     }
 
+    bool solo = argc > 3 && !strcmp(argv[3], "solo");
+    if (argc > 3 && !solo) {
+        unixctl_command_reply_error(conn, "only \"solo\" may follow the "
+                                    "lease");
+        return;
+    }
+
     long long int expiry = absolute ? value : now + value;
-    colo_dp_pair_set_lease(pair->dp, expiry);
+    colo_dp_pair_set_lease(pair->dp, expiry, solo);
 
     char *reply = xasprintf("%lld\n", MAX(0, expiry - now));
     unixctl_command_reply(conn, reply);

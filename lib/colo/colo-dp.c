@@ -139,6 +139,8 @@ struct colo_dp_pair {
     /* Fencing (see "Fencing" in colo-dp.h). */
     long long int lease_expiry OVS_GUARDED; /* Monotonic ms; LLONG_MIN
                                              * until a lease is granted. */
+    bool solo OVS_GUARDED;      /* The lease lets a degraded primary
+                                 * release uncompared output. */
     bool fenced OVS_GUARDED;    /* Fenced at the last colo_dp_run(). */
 
     /* Release queue (see "Order" in colo-dp.h). */
@@ -272,7 +274,9 @@ pair_is_fenced(const struct colo_dp_pair *pair, long long int now)
     return (pair->options.fencing
             && (pair->mode == COLO_MODE_PRIMARY
                 || pair->mode == COLO_MODE_FAILOVER)
-            && now >= pair->lease_expiry);
+            && (now >= pair->lease_expiry
+                || (pair->mode == COLO_MODE_PRIMARY && pair->degraded
+                    && !pair->solo)));
 }
 
 /* Returns true if the head of 'pair''s queue may be delivered now by a
@@ -588,6 +592,7 @@ colo_dp_pair_destroy(struct colo_dp_pair *pair)
     atomic_store_relaxed(&ports_changed, true);
     pair->degraded = pair->missed = false;
     pair->lease_expiry = LLONG_MIN;
+    pair->solo = false;
     pair->fenced = false;
     memset(&pair->stats, 0, sizeof pair->stats);
     ovs_mutex_unlock(&pair->mutex);
@@ -808,7 +813,7 @@ colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
 {
     ovs_mutex_lock(&pair->mutex);
     if (pair->channel_name) {
-        bool connected;
+        bool connected = false;
         uint64_t n_connects;
 
         smap_add(status, "channel_state",
@@ -816,6 +821,23 @@ colo_dp_pair_get_status(struct colo_dp_pair *pair, struct smap *status)
                  : !netdev_colo_get_link(pair->channel, &connected,
                                          &n_connects) ? "unknown"
                  : connected ? "connected" : "disconnected");
+
+        struct netdev_colo_heartbeat hb;
+        if (pair->channel && netdev_colo_get_heartbeat(pair->channel, &hb)
+            && hb.interval) {
+            /* What changes on every heartbeat stays out of the database;
+             * the last time heard is frozen once the peer is not alive. */
+            bool alive = connected;
+            smap_add(status, "peer",
+                     alive ? "alive" : hb.lost ? "lost" : "down");
+            if (!alive && hb.last_heard) {
+                smap_add_nocopy(status, xstrdup("peer_last_heard"),
+                                xastrftime_msec("%Y-%m-%dT%H:%M:%S.###Z",
+                                                hb.last_heard, true));
+            }
+            smap_add_format(status, "heartbeat_losses", "%"PRIu64,
+                            hb.losses);
+        }
     }
     if (pair->n_ports) {
         struct sset names = SSET_INITIALIZER(&names);
@@ -864,10 +886,12 @@ colo_dp_pair_dump_conns(struct colo_dp_pair *pair, struct ds *s)
  * time_msec() tells it), or takes it back (an expiry in the past).  See
  * "Fencing" in colo-dp.h. */
 void
-colo_dp_pair_set_lease(struct colo_dp_pair *pair, long long int expiry)
+colo_dp_pair_set_lease(struct colo_dp_pair *pair, long long int expiry,
+                       bool solo)
 {
     ovs_mutex_lock(&pair->mutex);
     pair->lease_expiry = expiry;
+    pair->solo = solo;
     ovs_mutex_unlock(&pair->mutex);
     seq_change(colo_dp_seq());
 }
@@ -896,8 +920,14 @@ pair_update_fence(struct colo_dp_pair *pair, long long int now)
     if (fenced != pair->fenced) {
         pair->fenced = fenced;
         if (!fenced) {
-            VLOG_INFO("COLO pair %s: lease granted for %lld ms: serving",
-                      pair->name, pair->lease_expiry - now);
+            VLOG_INFO("COLO pair %s: lease granted for %lld ms%s: serving",
+                      pair->name, pair->lease_expiry - now,
+                      pair->degraded ? ", alone" : "");
+        } else if (now < pair->lease_expiry) {
+            VLOG_WARN("COLO pair %s: fenced: degraded, and the lease does "
+                      "not let the pair run alone (the secondary could still "
+                      "take over); what the pair lets go is dropped",
+                      pair->name);
         } else if (pair->lease_expiry == LLONG_MIN) {
             VLOG_WARN("COLO pair %s: fenced: no lease granted yet; what the "
                       "pair lets go is dropped", pair->name);

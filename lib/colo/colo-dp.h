@@ -85,7 +85,10 @@
  * it holds a lease, granted until a time of the monotonic clock by
  * colo_dp_pair_set_lease() (a manager that holds the pair's lease in a
  * quorum renews it); past that time the pair is "fenced": what it lets go
- * is dropped (counted in 'fenced_dropped').  The time is checked by the
+ * is dropped (counted in 'fenced_dropped').  A degraded primary is fenced
+ * too unless its lease says "solo": releasing uncompared output makes the
+ * secondary stale, so the quorum must first know that it may no longer
+ * take over.  The time is checked by the
  * thread that delivers, burst by burst, so a pair stops serving when its
  * lease ends even if nothing renews it and the main thread is busy.
  *
@@ -179,7 +182,8 @@ void colo_dp_pair_get_stats(struct colo_dp_pair *,
                             struct colo_dp_pair_stats *);
 void colo_dp_pair_get_status(struct colo_dp_pair *, struct smap *);
 void colo_dp_pair_dump_conns(struct colo_dp_pair *, struct ds *);
-void colo_dp_pair_set_lease(struct colo_dp_pair *, long long int expiry);
+void colo_dp_pair_set_lease(struct colo_dp_pair *, long long int expiry,
+                            bool solo);
 bool colo_dp_pair_get_lease(struct colo_dp_pair *, long long int *expiry);
 
 void colo_dp_run(void);

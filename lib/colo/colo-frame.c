@@ -43,6 +43,13 @@ colo_frame_encode(struct ofpbuf *out, const void *eth, size_t eth_size,
     ofpbuf_put(out, eth, eth_size);
 }
 
+/* Appends a heartbeat frame to 'out' (see colo-frame.h). */
+void
+colo_frame_encode_heartbeat(struct ofpbuf *out, bool vnet_hdr)
+{
+    ofpbuf_put_zeros(out, vnet_hdr ? 8 : 4);
+}
+
 /* The big-endian 32-bit number at 'p', which need not be aligned. */
 static uint32_t
 get_be32(const uint8_t *p)
@@ -76,6 +83,11 @@ colo_frame_decode(const void *data_, size_t size, bool vnet_hdr,
         *errorp = xasprintf("invalid vnet_hdr_len %"PRIu32" (frame length %"
                             PRIu32")", vnet_len, len);
         return COLO_FRAME_BAD;
+    }
+    if (!len) {
+        frame->eth_ofs = frame->consumed = hdr_size;
+        frame->eth_size = 0;
+        return COLO_FRAME_HEARTBEAT;
     }
     if (len - vnet_len < COLO_FRAME_MIN_ETH) {
         *errorp = xasprintf("%"PRIu32"-byte frame is shorter than an "

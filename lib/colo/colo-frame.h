@@ -25,6 +25,12 @@
  * 'vnet_hdr_len' bytes of virtio-net header followed by the Ethernet frame
  * (no FCS).  There is no magic number and no version.
  *
+ * Heartbeats (our extension): a frame of 'len' 0 (and 'vnet_hdr_len' 0)
+ * carries nothing and tells the receiver that its peer is alive.  QEMU would
+ * take it for an empty packet, so it is sent only to peers configured for
+ * it (the colo port's options:heartbeat-interval); it is accepted from any
+ * peer.
+ *
  * Thread safety: the functions only touch their arguments. */
 
 #include <stdbool.h>
@@ -45,11 +51,13 @@ struct ofpbuf;
 
 void colo_frame_encode(struct ofpbuf *, const void *eth, size_t eth_size,
                        bool vnet_hdr);
+void colo_frame_encode_heartbeat(struct ofpbuf *, bool vnet_hdr);
 
 /* Result of colo_frame_decode(). */
 enum colo_frame_result {
     COLO_FRAME_NEED_MORE,       /* Not a whole frame yet. */
     COLO_FRAME_OK,              /* One frame decoded. */
+    COLO_FRAME_HEARTBEAT,       /* A heartbeat ('consumed' bytes). */
     COLO_FRAME_BAD,             /* Invalid input: the stream must close. */
 };
 

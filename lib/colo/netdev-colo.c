@@ -45,6 +45,9 @@ VLOG_DEFINE_THIS_MODULE(netdev_colo);
 /* Default and limits of options:tx-queue-bytes. */
 #define TX_QUEUE_DEFAULT (4 * 1024 * 1024)
 #define TX_QUEUE_MIN 65536
+#define HEARTBEAT_INTERVAL_MAX 60000
+#define HEARTBEAT_MISSES_DEFAULT 3
+#define HEARTBEAT_MISSES_MAX 100
 #define TX_QUEUE_MAX (1024 * 1024 * 1024)
 
 /* Bytes read from the stream at a time. */
@@ -80,6 +83,19 @@ struct netdev_colo {
     size_t tx_frames OVS_GUARDED;       /* Frames in 'txbuf'. */
     size_t tx_head_left OVS_GUARDED;    /* Unsent bytes of the first, if it
                                          * was sent in part, else 0. */
+
+    /* Heartbeat (see colo-frame.h): sent every 'hb_interval' ms (0: off)
+     * while connected; a peer that sends nothing for 'hb_misses' intervals
+     * is taken for gone and the connection is dropped. */
+    unsigned int hb_interval OVS_GUARDED;
+    unsigned int hb_misses OVS_GUARDED;
+    long long int hb_next OVS_GUARDED;      /* Monotonic ms: next to send. */
+    long long int last_heard OVS_GUARDED;   /* Monotonic ms: last bytes
+                                             * from the peer (or connect). */
+    long long int last_heard_wall OVS_GUARDED; /* The same, wall clock; 0
+                                                * if nothing came yet. */
+    uint64_t hb_losses OVS_GUARDED;         /* Times the peer went silent. */
+    bool hb_lost OVS_GUARDED;               /* The last drop was a loss. */
 
     /* Connection: its state is status:state. */
     struct colo_link link OVS_GUARDED;
@@ -120,6 +136,34 @@ netdev_colo_get_link(const struct netdev *netdev, bool *connected,
     *n_connects = dev->link.n_connects;
     ovs_mutex_unlock(&dev->mutex);
     return true;
+}
+
+/* Stores the heartbeat of 'netdev' in '*hb' and returns true, or returns
+ * false if 'netdev' is not a colo port. */
+bool
+netdev_colo_get_heartbeat(const struct netdev *netdev,
+                          struct netdev_colo_heartbeat *hb)
+{
+    if (!is_colo_class(netdev_get_class(netdev))) {
+        return false;
+    }
+
+    struct netdev_colo *dev = netdev_colo_cast(netdev);
+    ovs_mutex_lock(&dev->mutex);
+    hb->interval = dev->hb_interval;
+    hb->last_heard = dev->last_heard_wall;
+    hb->losses = dev->hb_losses;
+    hb->lost = dev->hb_lost;
+    ovs_mutex_unlock(&dev->mutex);
+    return true;
+}
+
+/* The peer of 'dev' was heard from now. */
+static void
+heard(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    dev->last_heard = time_msec();
+    dev->last_heard_wall = time_wall_msec();
 }
 
 static bool
@@ -342,6 +386,37 @@ flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     update_congestion(dev);
 }
 
+/* Sends a heartbeat when one is due, and drops the connection to a peer
+ * that has been silent for too long. */
+static void
+run_heartbeat(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
+{
+    if (!dev->hb_interval || !colo_link_is_connected(&dev->link)) {
+        return;
+    }
+
+    long long int now = time_msec();
+    long long int silent = now - dev->last_heard;
+    if (silent > (long long int) dev->hb_interval * dev->hb_misses) {
+        dev->hb_losses++;
+        disconnect(dev, ETIMEDOUT,
+                   xasprintf("peer silent for %lld ms: %u heartbeats of "
+                             "%u ms missed", silent, dev->hb_misses,
+                             dev->hb_interval));
+        dev->hb_lost = true;
+        return;
+    }
+    if (now >= dev->hb_next) {
+        size_t size = dev->vnet_hdr ? 8 : 4;
+
+        if (dev->txbuf.size + size <= dev->tx_limit) {
+            colo_frame_encode_heartbeat(&dev->txbuf, dev->vnet_hdr);
+            dev->tx_frames++;
+        }
+        dev->hb_next = now + dev->hb_interval;
+    }
+}
+
 static void
 netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
@@ -357,6 +432,9 @@ netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     case COLO_LINK_UP:
         VLOG_INFO("%s: connected to %s", name,
                   stream_get_name(dev->link.stream));
+        heard(dev);
+        dev->hb_next = time_msec();
+        dev->hb_lost = false;
         break;
     case COLO_LINK_REFUSED:
         VLOG_WARN_RL(&rl, "%s: refused connection from %s: already "
@@ -371,6 +449,7 @@ netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
         OVS_NOT_REACHED();
     }
     free(detail);
+    run_heartbeat(dev);
     flush_tx(dev);
     link_changed(dev, old);
 }
@@ -400,6 +479,12 @@ netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
         colo_link_wait(&dev->link);
         if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
             stream_send_wait(dev->link.stream);
+        }
+        if (colo_link_is_connected(&dev->link) && dev->hb_interval) {
+            poll_timer_wait_until(MIN(dev->hb_next,
+                                      dev->last_heard + 1
+                                      + (long long int) dev->hb_interval
+                                        * dev->hb_misses));
         }
         ovs_mutex_unlock(&dev->mutex);
     }
@@ -476,6 +561,7 @@ netdev_colo_construct(struct netdev *netdev)
     ovs_mutex_init(&dev->mutex);
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = TX_QUEUE_DEFAULT;
+    dev->hb_misses = HEARTBEAT_MISSES_DEFAULT;
     dev->gates = true;
     colo_link_init(&dev->link);
     ofpbuf_init(&dev->rxbuf, 0);
@@ -520,13 +606,16 @@ netdev_colo_dealloc(struct netdev *netdev)
  * NULL or a malloc'd error that names the option. */
 static char *
 parse_config(const struct smap *args, char **remotep, bool *vnet_hdrp,
-             size_t *tx_limitp)
+             size_t *tx_limitp, unsigned int *hb_intervalp,
+             unsigned int *hb_missesp)
 {
     const struct smap_node *node;
 
     *remotep = NULL;
     *vnet_hdrp = false;
     *tx_limitp = TX_QUEUE_DEFAULT;
+    *hb_intervalp = 0;
+    *hb_missesp = HEARTBEAT_MISSES_DEFAULT;
     SMAP_FOR_EACH (node, args) {
         if (!strcmp(node->key, "remote")) {
             *remotep = node->value;
@@ -545,9 +634,24 @@ parse_config(const struct smap *args, char **remotep, bool *vnet_hdrp,
                                  TX_QUEUE_MIN, TX_QUEUE_MAX);
             }
             *tx_limitp = x;
+        } else if (!strcmp(node->key, "heartbeat-interval")) {
+            if (!str_to_uint(node->value, 10, hb_intervalp)
+                || *hb_intervalp > HEARTBEAT_INTERVAL_MAX) {
+                return xasprintf("options:heartbeat-interval: \"%s\" is not "
+                                 "an integer from 0 to %d (ms)", node->value,
+                                 HEARTBEAT_INTERVAL_MAX);
+            }
+        } else if (!strcmp(node->key, "heartbeat-misses")) {
+            if (!str_to_uint(node->value, 10, hb_missesp)
+                || *hb_missesp < 1 || *hb_missesp > HEARTBEAT_MISSES_MAX) {
+                return xasprintf("options:heartbeat-misses: \"%s\" is not "
+                                 "an integer from 1 to %d", node->value,
+                                 HEARTBEAT_MISSES_MAX);
+            }
         } else {
             return xasprintf("options:%s: unknown option (valid: remote, "
-                             "vnet_hdr, tx-queue-bytes)", node->key);
+                             "vnet_hdr, tx-queue-bytes, heartbeat-interval, "
+                             "heartbeat-misses)", node->key);
         }
     }
     if (!*remotep) {
@@ -602,11 +706,12 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
                        char **errp)
 {
     struct netdev_colo *dev = netdev_colo_cast(netdev);
+    unsigned int hb_interval, hb_misses;
     char *remote;
     bool vnet_hdr;
     size_t tx_limit;
     char *error = parse_config(args, &remote, &vnet_hdr,
-                               &tx_limit);
+                               &tx_limit, &hb_interval, &hb_misses);
     int retval = 0;
 
     if (error) {
@@ -617,6 +722,13 @@ netdev_colo_set_config(struct netdev *netdev, const struct smap *args,
 
     ovs_mutex_lock(&dev->mutex);
     dev->tx_limit = tx_limit;
+    if (hb_interval && !dev->hb_interval) {
+        /* Count silence from now on. */
+        heard(dev);
+        dev->hb_next = time_msec();
+    }
+    dev->hb_interval = hb_interval;
+    dev->hb_misses = hb_misses;
     update_congestion(dev);
     if (!dev->link.remote || strcmp(dev->link.remote, remote)
         || dev->vnet_hdr != vnet_hdr) {
@@ -657,6 +769,12 @@ netdev_colo_get_config(const struct netdev *netdev, struct smap *args)
     if (dev->tx_limit != TX_QUEUE_DEFAULT) {
         smap_add_format(args, "tx-queue-bytes", "%"PRIuSIZE, dev->tx_limit);
     }
+    if (dev->hb_interval) {
+        smap_add_format(args, "heartbeat-interval", "%u", dev->hb_interval);
+    }
+    if (dev->hb_misses != HEARTBEAT_MISSES_DEFAULT) {
+        smap_add_format(args, "heartbeat-misses", "%u", dev->hb_misses);
+    }
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -680,6 +798,15 @@ netdev_colo_get_status(const struct netdev *netdev, struct smap *status)
     }
     if (dev->last_error) {
         smap_add(status, "last_error", dev->last_error);
+    }
+    if (dev->hb_interval) {
+        if (dev->last_heard_wall) {
+            smap_add_nocopy(status, xstrdup("heartbeat_last_heard"),
+                            xastrftime_msec("%Y-%m-%dT%H:%M:%S.###Z",
+                                            dev->last_heard_wall, true));
+        }
+        smap_add_format(status, "heartbeat_losses", "%"PRIu64,
+                        dev->hb_losses);
     }
     smap_add_format(status, "tx_queued_bytes", "%"PRIu32, dev->txbuf.size);
     smap_add_format(status, "tx_queued_packets", "%"PRIuSIZE, dev->tx_frames);
@@ -762,6 +889,9 @@ decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
                        xasprintf("bad frame from peer: %s", error));
             free(error);
             return false;
+        case COLO_FRAME_HEARTBEAT:
+            ofpbuf_pull(&dev->rxbuf, frame.consumed);
+            break;
         case COLO_FRAME_OK: {
             struct dp_packet *p = dp_packet_clone_data_with_headroom(
                 (const char *) dev->rxbuf.data + frame.eth_ofs,
@@ -791,6 +921,7 @@ read_stream(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
                         RX_CHUNK);
     if (n > 0) {
         dev->rxbuf.size += n;
+        heard(dev);
         return true;
     } else if (n == -EAGAIN) {
         return true;

@@ -29,6 +29,17 @@
 struct netdev;
 
 void netdev_colo_register(void);
+/* The heartbeat of a colo channel (options:heartbeat-interval). */
+struct netdev_colo_heartbeat {
+    unsigned int interval;      /* ms; 0 if off. */
+    long long int last_heard;   /* Wall clock (ms) of the last bytes from
+                                 * the peer, or 0 if none yet. */
+    uint64_t losses;            /* Times the peer went silent. */
+    bool lost;                  /* The last disconnection was a loss. */
+};
+bool netdev_colo_get_heartbeat(const struct netdev *,
+                               struct netdev_colo_heartbeat *);
+
 bool netdev_colo_get_link(const struct netdev *, bool *connected,
                           uint64_t *n_connects);
 

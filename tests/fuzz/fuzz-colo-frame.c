@@ -55,6 +55,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         ovs_assert(frame.consumed && frame.consumed <= size);
+        if (r == COLO_FRAME_HEARTBEAT) {
+            ovs_assert(!frame.eth_size
+                       && frame.consumed == (vnet_hdr ? 8 : 4));
+            data += frame.consumed;
+            size -= frame.consumed;
+            continue;
+        }
         ovs_assert(frame.eth_ofs + frame.eth_size <= frame.consumed);
         ovs_assert(frame.eth_size >= COLO_FRAME_MIN_ETH);
 
