@@ -23,8 +23,11 @@ COLO_BED_VMS=${COLO_BED_VMS:-netns}
 COLO_BED_VM_NAMES="client pvm svm"
 # How long the bed's checkpoint hook takes (bed_manager_up).
 COLO_BED_CHECKPOINT_MS=${COLO_BED_CHECKPOINT_MS:-10}
-# Automatic failover (bed_witness_up, bed_auto_up): the lease and the Raft
-# election timer of the clustered COLO_Cluster database.
+# Heartbeats on the channel (bed_link): interval in ms, 0 for none (the
+# partition trials use 100: a link that fails silently is noticed in 300
+# ms).  Automatic failover (bed_witness_up, bed_auto_up): the lease and the
+# Raft election timer of the clustered COLO_Cluster database.
+COLO_BED_HEARTBEAT_MS=${COLO_BED_HEARTBEAT_MS:-0}
 COLO_BED_LEASE_MS=${COLO_BED_LEASE_MS:-500}
 COLO_BED_ELECTION_MS=${COLO_BED_ELECTION_MS:-400}
 
@@ -105,7 +108,7 @@ bed_node_up() {
 # bed_link: connects the nodes with veth link-p (primary, 10.99.0.1) --
 # link-s (secondary, 10.99.0.2) and adds the colo channel port colo0 to each
 # node's br0, the secondary listening and the primary connecting, with
-# heartbeats every 100 ms (a link that fails silently is noticed in 300 ms).
+# heartbeats every $COLO_BED_HEARTBEAT_MS ms (0: none).
 bed_link() {
     ip link add link-p netns "$(bed_ns primary)" type veth \
         peer name link-s netns "$(bed_ns secondary)"
@@ -113,10 +116,11 @@ bed_link() {
     ip netns exec "$(bed_ns secondary)" ip addr add 10.99.0.2/24 dev link-s
     ip netns exec "$(bed_ns primary)" ip link set link-p up
     ip netns exec "$(bed_ns secondary)" ip link set link-s up
+    local hb=options:heartbeat-interval=$COLO_BED_HEARTBEAT_MS
     bed_vsctl secondary add-port br0 colo0 -- set Interface colo0 type=colo \
-        options:remote=ptcp:7100:10.99.0.2 options:heartbeat-interval=100
+        options:remote=ptcp:7100:10.99.0.2 "$hb"
     bed_vsctl primary add-port br0 colo0 -- set Interface colo0 type=colo \
-        options:remote=tcp:10.99.0.2:7100 options:heartbeat-interval=100
+        options:remote=tcp:10.99.0.2:7100 "$hb"
 }
 
 # bed_netns_add NAME: creates NAME's namespace, loopback up, IPv6 off (so

@@ -5,7 +5,8 @@
 #
 # Each trial builds the bed afresh (nodes, witness, three-member
 # COLO_Cluster database, VMs, pair vm1 with options:fencing=1, an
-# "ovs-colo-manager auto" on each node), starts a TCP echo stream and a
+# "ovs-colo-manager auto" on each node, the reference manager for
+# checkpoints), starts a TCP echo stream and a
 # UDP request/response stream from the client (a line or a request every
 # 10 ms) and a watcher of the client's LAN (which node emits when), injects
 # FAULT about 1 s in, and checks:
@@ -39,6 +40,8 @@
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
 COLO_BED_VMS=netns
+# Heartbeats on the channel: a silently cut link is noticed in 300 ms.
+COLO_BED_HEARTBEAT_MS=${COLO_BED_HEARTBEAT_MS:-100}
 . "$(dirname "$0")/colo-bed.sh"
 
 bed_prepare colo-failover-trials
@@ -99,6 +102,10 @@ trial() {
     bed_vms_up
     bed_pair_up
     bed_auto_up >/dev/null
+    # Checkpoints, as a deployment has them: a divergence (a datagram that
+    # one VM's kernel dropped pairs the next ones wrongly) would otherwise
+    # hold its connection for good.
+    bed_manager_up
     # Not through a shell function: $! must be the watcher itself.
     ip netns exec "$(bed_ns client)" /usr/bin/python3 \
         "$colo_top/utilities/colo-bed-lanwatch.py" \
