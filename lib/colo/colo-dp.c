@@ -350,7 +350,8 @@ pair_deliver(struct colo_dp_pair *pair, const void *dp,
             return;
         }
         if (more) {
-            bool fenced = pair_is_fenced(pair, time_msec());
+            bool fenced = (pair->options.fencing
+                           && pair_is_fenced(pair, time_msec()));
 
             depth = rq_front(&pair->queue)->depth;
             for (struct colo_release *r = rq_front(&pair->queue);
@@ -358,26 +359,28 @@ pair_deliver(struct colo_dp_pair *pair, const void *dp,
                  && !dp_packet_batch_is_full(&batch)
                  && n_ids < NETDEV_MAX_BURST;
                  r = rq_front(&pair->queue)) {
-                size_t size = dp_packet_size(r->pkt);
+                struct dp_packet *pkt = r->pkt;
+                uint32_t recirc_id = r->recirc_id;
+                size_t size = dp_packet_size(pkt);
 
                 if (bytes && bytes + size > max_bytes) {
                     break;
                 }
                 bytes += size;
+                rq_pop(&pair->queue);   /* Reads 'pkt': before any free. */
                 if (fenced) {
                     pair->stats.fenced_dropped++;
-                    if (r->recirc_id) {
-                        ids[n_ids++] = r->recirc_id;
+                    if (recirc_id) {
+                        ids[n_ids++] = recirc_id;
                     }
-                    dp_packet_delete(r->pkt);
-                } else if (r->recirc_id) {
-                    r->pkt->md.recirc_id = r->recirc_id;
-                    ids[n_ids++] = r->recirc_id;
-                    dp_packet_batch_add(&batch, r->pkt);
+                    dp_packet_delete(pkt);
+                } else if (recirc_id) {
+                    pkt->md.recirc_id = recirc_id;
+                    ids[n_ids++] = recirc_id;
+                    dp_packet_batch_add(&batch, pkt);
                 } else {
-                    dp_packet_delete(r->pkt);
+                    dp_packet_delete(pkt);
                 }
-                rq_pop(&pair->queue);
             }
         }
         ovs_mutex_unlock(&pair->mutex);

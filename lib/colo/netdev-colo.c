@@ -45,10 +45,13 @@ VLOG_DEFINE_THIS_MODULE(netdev_colo);
 /* Default and limits of options:tx-queue-bytes. */
 #define TX_QUEUE_DEFAULT (4 * 1024 * 1024)
 #define TX_QUEUE_MIN 65536
+#define TX_QUEUE_MAX (1024 * 1024 * 1024)
+
+/* Limits and default of options:heartbeat-interval (ms) and
+ * heartbeat-misses. */
 #define HEARTBEAT_INTERVAL_MAX 60000
 #define HEARTBEAT_MISSES_DEFAULT 3
 #define HEARTBEAT_MISSES_MAX 100
-#define TX_QUEUE_MAX (1024 * 1024 * 1024)
 
 /* Bytes read from the stream at a time. */
 #define RX_CHUNK 65536
