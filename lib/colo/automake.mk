@@ -60,4 +60,5 @@ EXTRA_DIST += \
 	lib/colo/colo-ofp-actions.inc \
 	lib/colo/colo-xlate.inc \
 	tests/colo-notify-peer.py \
-	tests/colo-peer.py
+	tests/colo-peer.py \
+	tests/colo-qmp-peer.py
