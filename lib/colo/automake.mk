@@ -62,3 +62,10 @@ EXTRA_DIST += \
 	tests/colo-notify-peer.py \
 	tests/colo-peer.py \
 	tests/colo-qmp-peer.py
+
+# The manager and its cluster schema, installed beside OVS's own.
+bin_SCRIPTS += utilities/ovs-colo-manager
+pkgdata_DATA += utilities/ovs-colo-cluster.ovsschema
+EXTRA_DIST += \
+	utilities/ovs-colo-cluster.ovsschema \
+	utilities/ovs-colo-manager
