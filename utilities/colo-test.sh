@@ -5,7 +5,9 @@
 # again on a build with AddressSanitizer (leak detection on) and
 # UndefinedBehaviorSanitizer ("make check-asan", about 12 more minutes),
 # and, as root, the system tests with real traffic on the two-node bed
-# (utilities/colo-systest.sh).
+# (utilities/colo-systest.sh, the failover trials, the QEMU pair), then the
+# Debian packages built ("make deb") and their install test in a clean
+# Debian 12 chroot ("make check-deb", about 10 minutes the first time).
 #
 # Extra arguments go to autotest, e.g.: utilities/colo-test.sh -k colo -v
 #
@@ -22,6 +24,7 @@ make check RECHECK=yes TESTSUITEFLAGS="-j$(nproc) $*"
 make check-asan RECHECK=yes TESTSUITEFLAGS="-j$(nproc) $*"
 if test "$(id -u)" = 0; then
     make check-system
+    make check-deb
 else
     echo "colo-test: not root: system tests (make check-system) skipped"
 fi

@@ -717,7 +717,7 @@ usage(void)
            default_db());
     daemon_usage();
     vlog_usage();
-    stream_usage("REMOTE and DATABASE", true, true, true);
+    stream_usage("REMOTE and DATABASE", true, true, false);
     printf("\nOther options:\n"
            "  -h, --help              display this help message\n"
            "  -V, --version           display version information\n");

@@ -69,3 +69,22 @@ pkgdata_DATA += utilities/ovs-colo-cluster.ovsschema
 EXTRA_DIST += \
 	utilities/ovs-colo-cluster.ovsschema \
 	utilities/ovs-colo-manager
+
+# Man pages, from reStructuredText (docutils' manpage writer, as rst2man).
+man_MANS += \
+	utilities/ovs-colo-manager.8 \
+	utilities/ovs-colo-notify.8
+EXTRA_DIST += \
+	utilities/ovs-colo-manager.8.rst \
+	utilities/ovs-colo-notify.8.rst
+CLEANFILES += \
+	utilities/ovs-colo-manager.8 \
+	utilities/ovs-colo-notify.8
+COLO_RST2MAN = $(PYTHON3) -c 'import sys, docutils.core; \
+	docutils.core.publish_file(source_path=sys.argv[1], \
+	destination_path=sys.argv[2], writer_name="manpage", \
+	settings_overrides={"halt_level": 2, "report_level": 2})'
+utilities/ovs-colo-manager.8: utilities/ovs-colo-manager.8.rst
+	$(AM_V_GEN)$(COLO_RST2MAN) $(srcdir)/utilities/ovs-colo-manager.8.rst $@
+utilities/ovs-colo-notify.8: utilities/ovs-colo-notify.8.rst
+	$(AM_V_GEN)$(COLO_RST2MAN) $(srcdir)/utilities/ovs-colo-notify.8.rst $@

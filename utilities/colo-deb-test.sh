@@ -1,0 +1,220 @@
+#!/bin/bash
+# colo-deb-test.sh [DEBDIR] -- the install test of the Debian packages
+# that "make deb" built into DEBDIR (default deb/ at the top of this
+# repository): "make check-deb".  Needs root.
+#
+# In a clean Debian 12 (debootstrap --variant=minbase from the archive,
+# kept in DEBDIR/base and copied afresh for each run into DEBDIR/root):
+#
+#   (d1) Debian's stock openvswitch-switch from the archive, started the
+#        way the package does (its init script: ovs-ctl), a bridge made;
+#   (d2) the built packages installed over it with
+#        "apt-get install ./*.deb" (dependencies from the archive);
+#        started again, the existing conf.db keeps its bridge and gains
+#        the COLO table (ovs-ctl converts it to the new schema);
+#   (d3) a COLO pair with its colo channel port made with ovs-vsctl,
+#        seen in "ovs-appctl colo/show"; colo_compare and colo_rewrite
+#        flows added with ovs-ofctl, seen in dump-flows;
+#   (d4) openvswitch-colo: ovs-colo-manager and ovs-colo-notify run,
+#        their man pages, units (not enabled) and /etc/default file are
+#        in place; ovs-colo-manager auto refuses a one-member cluster;
+#   (d5) purge: the packages, conf.db and the COLO configuration gone.
+#
+# The chroot shares the host's network (apt needs the archive); its
+# bridge is a userspace one ("colodeb0", datapath_type=netdev), its COLO
+# channel listens on 127.0.0.1.  This machine has no openvswitch kernel
+# module, which ovs-ctl insists on loading: the test mounts an empty
+# /sys/module/openvswitch in the chroot so that ovs-ctl believes it
+# loaded (nothing here uses the kernel datapath).
+set -e
+. "$(dirname "$0")/colo-bootstrap.sh"
+
+debdir=$(cd "${1:-$colo_top/deb}" && pwd)
+base=$debdir/base
+root=$debdir/root
+passed=0
+
+die() {
+    echo "colo-deb-test: FAILED: $*" >&2
+    for f in "$root"/var/log/openvswitch/*.log; do
+        test -f "$f" || continue
+        echo "--- $f (last lines)" >&2
+        tail -n 15 "$f" >&2
+    done
+    exit 1
+}
+pass() {
+    passed=$((passed + 1))
+    echo "colo-deb-test: ok: $*"
+}
+
+test "$(id -u)" = 0 || die "needs root (debootstrap, chroot, mounts)"
+ls "$debdir"/openvswitch-colo_*.deb >/dev/null 2>&1 \
+    || die "no packages in $debdir: run \"make deb\" first"
+
+dpkg-query -W -f='${Status}' debootstrap 2>/dev/null \
+    | grep -q "install ok installed" \
+    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+           --no-install-recommends debootstrap >/dev/null
+
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources \
+             2>/dev/null | grep -v security | head -1)
+mirror=${mirror:-http://deb.debian.org/debian}
+if ! test -f "$base/.colo-complete"; then
+    echo "colo-deb-test: debootstrap bookworm into $base (once)"
+    rm -rf "$base"
+    debootstrap --variant=minbase bookworm "$base" "$mirror" \
+        >"$debdir/debootstrap.log" 2>&1 \
+        || die "debootstrap failed: see $debdir/debootstrap.log"
+    touch "$base/.colo-complete"
+fi
+
+mounted=()
+cleanup() {
+    local i
+    if test -x "$root/etc/init.d/openvswitch-switch"; then
+        chroot "$root" /etc/init.d/openvswitch-switch stop >/dev/null 2>&1 \
+            || true
+    fi
+    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+        umount -l "${mounted[$i]}" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+mnt() {
+    mkdir -p "${@: -1}"
+    mount "$@"
+    mounted+=("${@: -1}")
+}
+
+rm -rf "$root"
+cp -a "$base" "$root"
+mnt -t proc proc "$root/proc"
+mnt --bind /dev "$root/dev"
+mnt -t sysfs sysfs "$root/sys"
+mnt -t tmpfs tmpfs "$root/sys/module"
+mkdir "$root/sys/module/openvswitch"
+mnt -t tmpfs tmpfs "$root/run"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+echo "deb $mirror bookworm main" >"$root/etc/apt/sources.list"
+# As in any chroot: packages do not start services by themselves; the test
+# starts them with the package's init script.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod +x "$root/usr/sbin/policy-rc.d"
+mkdir -p "$root/debs"
+cp "$debdir"/*.deb "$root/debs/"
+
+in_root() {
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+}
+apt_root() {
+    in_root apt-get -y -qq -o Dpkg::Use-Pty=0 "$@" >>"$debdir/apt.log" 2>&1 \
+        || die "apt-get $*: see $debdir/apt.log"
+}
+: >"$debdir/apt.log"
+
+# (d1) Debian's stock package.
+apt_root update
+apt_root install --no-install-recommends openvswitch-switch
+stock=$(in_root dpkg-query -W -f='${Version}' openvswitch-switch)
+in_root /etc/init.d/openvswitch-switch start >/dev/null \
+    || die "the stock openvswitch-switch did not start"
+in_root ovs-vsctl --timeout=10 add-br colodeb0 \
+    -- set Bridge colodeb0 datapath_type=netdev fail_mode=secure
+stock_schema=$(in_root ovs-vsctl get Open_vSwitch . db_version)
+in_root ovsdb-client list-tables | grep -qx COLO \
+    && die "the stock database already has a COLO table"
+pass "(d1) stock openvswitch-switch $stock (schema $stock_schema) started" \
+     "by its init script, bridge colodeb0 made"
+in_root /etc/init.d/openvswitch-switch stop >/dev/null
+
+# (d2) Our packages over it.
+debs=$(cd "$root/debs" && ls openvswitch-common_*.deb \
+           openvswitch-switch_*.deb python3-openvswitch_*.deb \
+           openvswitch-colo_*.deb | sed 's|^|/debs/|')
+# shellcheck disable=SC2086
+apt_root install --no-install-recommends $debs
+version=$(in_root dpkg-query -W -f='${Version}' openvswitch-switch)
+test "$version" != "$stock" || die "openvswitch-switch is still $stock"
+dpkg --compare-versions "$version" gt "$stock" \
+    || die "$version does not sort above $stock"
+in_root /etc/init.d/openvswitch-switch start >/dev/null \
+    || die "the upgraded openvswitch-switch did not start"
+schema=$(in_root ovs-vsctl get Open_vSwitch . db_version)
+in_root ovsdb-client list-tables | grep -qx COLO \
+    || die "the upgraded database has no COLO table"
+in_root ovs-vsctl br-exists colodeb0 \
+    || die "the bridge made before the upgrade is gone"
+pass "(d2) upgraded to $version with apt-get install ./*.deb: conf.db" \
+     "converted from schema $stock_schema to $schema, COLO table added," \
+     "bridge colodeb0 kept"
+
+# (d3) A COLO pair and its flows.
+in_root ovs-vsctl --timeout=10 add-port colodeb0 colo0 \
+    -- set Interface colo0 type=colo options:remote=ptcp:7199:127.0.0.1 \
+    -- add-port colodeb0 svm -- set Interface svm type=internal \
+    || die "colo channel port"
+in_root ovs-vsctl --timeout=10 create COLO name=vm1 mode=secondary \
+    channel=colo0 >/dev/null || die "ovs-vsctl create COLO"
+in_root ovs-vsctl --timeout=10 wait-until COLO vm1 status:mode=secondary \
+    || die "the pair did not come up"
+show=$(in_root ovs-appctl colo/show vm1) || die "colo/show: $show"
+echo "$show" | grep -q "vm1" || die "colo/show does not show vm1: $show"
+printf '%s\n' \
+    'in_port=colo0 actions=colo_rewrite(vm1),output:svm' \
+    'in_port=svm actions=colo_rewrite(vm1),colo_mirror(vm1)' \
+    'table=1,in_port=svm actions=colo_compare(vm1)' \
+    | in_root ovs-ofctl add-flows colodeb0 - || die "ovs-ofctl add-flows"
+flows=$(in_root ovs-ofctl dump-flows colodeb0)
+for a in 'colo_rewrite(vm1)' 'colo_mirror(vm1)' 'colo_compare(vm1)'; do
+    echo "$flows" | grep -qF "$a" || die "dump-flows lacks $a: $flows"
+done
+pass "(d3) COLO pair vm1 (mode secondary, channel colo0 listening) in" \
+     "colo/show; colo_rewrite, colo_mirror and colo_compare flows added" \
+     "and dumped"
+
+# (d4) The COLO tools.
+in_root ovs-colo-manager --help | grep -q -- "--node" \
+    || die "ovs-colo-manager --help"
+in_root ovs-colo-notify --version | grep -q "Open vSwitch" \
+    || die "ovs-colo-notify --version"
+for f in /usr/share/man/man8/ovs-colo-manager.8.gz \
+         /usr/share/man/man8/ovs-colo-notify.8.gz \
+         /usr/share/openvswitch/ovs-colo-cluster.ovsschema \
+         /lib/systemd/system/ovs-colo-manager.service \
+         /lib/systemd/system/ovs-colo-notify.service \
+         /etc/default/openvswitch-colo; do
+    test -e "$root$f" || die "$f is missing"
+done
+for u in ovs-colo-manager ovs-colo-notify; do
+    test ! -e "$root/etc/systemd/system/multi-user.target.wants/$u.service" \
+        || die "$u.service is enabled before it is configured"
+done
+in_root ovsdb-tool create-cluster /tmp/c.db \
+    /usr/share/openvswitch/ovs-colo-cluster.ovsschema unix:/tmp/c.raft
+in_root ovsdb-server /tmp/c.db --remote=punix:/tmp/c.sock \
+    --unixctl=/tmp/c.ctl --pidfile=/tmp/c.pid --detach --no-chdir \
+    --log-file=/tmp/c.log -vconsole:off
+out=$(in_root ovs-colo-manager auto --self a --rundir /var/run/openvswitch \
+          --cluster unix:/tmp/c.sock --cluster-ctl /tmp/c.ctl \
+          --pair vm1,colodeb0,colo0,svm 2>&1) \
+    && die "ovs-colo-manager auto ran with a one-member cluster"
+echo "$out" | grep -q "automatic failover needs three" \
+    || die "ovs-colo-manager auto: $out"
+in_root sh -c 'kill $(cat /tmp/c.pid)'
+pass "(d4) ovs-colo-manager and ovs-colo-notify run, man pages, schema," \
+     "units (disabled) and /etc/default/openvswitch-colo installed;" \
+     "ovs-colo-manager auto refuses a one-member cluster"
+
+# (d5) Purge.
+in_root /etc/init.d/openvswitch-switch stop >/dev/null
+apt_root purge openvswitch-colo openvswitch-switch openvswitch-common \
+    python3-openvswitch
+for f in /etc/openvswitch/conf.db /etc/default/openvswitch-colo \
+         /usr/bin/ovs-colo-manager /usr/sbin/ovs-vswitchd; do
+    test ! -e "$root$f" || die "$f is still there after purge"
+done
+pass "(d5) purged: conf.db, /etc/default/openvswitch-colo and the" \
+     "programs gone"
+echo "colo-deb-test: all $passed checks passed"
