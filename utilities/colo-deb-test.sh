@@ -16,8 +16,8 @@
 #        seen in "ovs-appctl colo/show"; colo_compare and colo_rewrite
 #        flows added with ovs-ofctl, seen in dump-flows;
 #   (d4) openvswitch-colo: ovs-colo-manager and ovs-colo-notify run,
-#        their man pages, units (not enabled) and /etc/default file are
-#        in place; ovs-colo-manager auto refuses a one-member cluster;
+#        their man pages, units (disabled, "systemd-analyze verify"
+#        clean) and /etc/default file are in place; ovs-colo-manager auto refuses a one-member cluster;
 #   (d5) purge: the packages, conf.db and the COLO configuration gone.
 #
 # The chroot shares the host's network (apt needs the archive); its
@@ -116,7 +116,8 @@ apt_root() {
 
 # (d1) Debian's stock package.
 apt_root update
-apt_root install --no-install-recommends openvswitch-switch
+# systemd too (not running: a chroot), for systemctl and systemd-analyze.
+apt_root install --no-install-recommends openvswitch-switch systemd
 stock=$(in_root dpkg-query -W -f='${Version}' openvswitch-switch)
 in_root /etc/init.d/openvswitch-switch start >/dev/null \
     || die "the stock openvswitch-switch did not start"
@@ -190,12 +191,18 @@ done
 for u in ovs-colo-manager ovs-colo-notify; do
     test ! -e "$root/etc/systemd/system/multi-user.target.wants/$u.service" \
         || die "$u.service is enabled before it is configured"
+    state=$(in_root systemctl is-enabled "$u.service" 2>&1) || true
+    test "$state" = disabled || die "$u.service: is-enabled says $state"
+    # (No man-db in the chroot: systemd-analyze cannot check Documentation=.)
+    out=$(in_root systemd-analyze verify "/lib/systemd/system/$u.service" \
+              2>&1 | grep -v "Command 'man " || true)
+    test -z "$out" || die "systemd-analyze verify $u.service: $out"
 done
 in_root ovsdb-tool create-cluster /tmp/c.db \
     /usr/share/openvswitch/ovs-colo-cluster.ovsschema unix:/tmp/c.raft
 in_root ovsdb-server /tmp/c.db --remote=punix:/tmp/c.sock \
-    --unixctl=/tmp/c.ctl --pidfile=/tmp/c.pid --detach --no-chdir \
-    --log-file=/tmp/c.log -vconsole:off
+    --unixctl=/tmp/c.ctl --pidfile=/tmp/c.pid --detach --no-chdir -vconsole:off \
+    --log-file=/tmp/c.log
 out=$(in_root ovs-colo-manager auto --self a --rundir /var/run/openvswitch \
           --cluster unix:/tmp/c.sock --cluster-ctl /tmp/c.ctl \
           --pair vm1,colodeb0,colo0,svm 2>&1) \
@@ -204,7 +211,8 @@ echo "$out" | grep -q "automatic failover needs three" \
     || die "ovs-colo-manager auto: $out"
 in_root sh -c 'kill $(cat /tmp/c.pid)'
 pass "(d4) ovs-colo-manager and ovs-colo-notify run, man pages, schema," \
-     "units (disabled) and /etc/default/openvswitch-colo installed;" \
+     "units (disabled, verified by systemd-analyze) and" \
+     "/etc/default/openvswitch-colo installed;" \
      "ovs-colo-manager auto refuses a one-member cluster"
 
 # (d5) Purge.
