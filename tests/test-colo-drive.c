@@ -54,9 +54,9 @@
  * never sent, is the secondary's copy of a divergent pair, or does not
  * match its connection's port or sequence number is fatal.
  *
- * Divergence and the notify protocol (see README "Notify protocol
- * bridge"): with 'diverge=N', the secondary copy of pairs N, 2N, 3N, ...
- * (counting from 1) differs in the last payload byte; with
+ * Divergence and the notify protocol (see Documentation/managers.rst,
+ * "Notify protocol bridge"): with 'diverge=N', the secondary copy of pairs
+ * N, 2N, 3N, ...  (counting from 1) differs in the last payload byte; with
  * 'diverge_conn=J' as well, pairs N, 2N, ... of connection J (counting
  * that connection's pairs) diverge and no other.  'diverged' counts them.
  * With 'notify=STREAM' the driver connects there (ovs-colo-notify's

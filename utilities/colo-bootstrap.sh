@@ -11,7 +11,8 @@ colo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # source), tests (iproute2, procps, openssl for the test PKI; python3 with
 # netaddr and pyparsing for OVS's flow-parser checks; groff for the man page
 # checks; graphviz for the schema diagram in ovs-vswitchd.conf.db(5);
-# python3-docutils to check README.rst in "make check-style";
+# python3-docutils to check README.rst, Documentation/ and the man pages in
+# "make check-style" and to build the man pages;
 # qemu-system-x86 for the interop test against QEMU's colo-compare), and the
 # demo and system tests (iproute2 for namespaces, ethtool to turn off veth
 # checksum offload, curl as the client).

@@ -22,7 +22,8 @@
  * one DO_CHECKPOINT on the notify socket; each COLO_CHECKPOINT from the
  * manager becomes a checkpoint_done write; COLO_USERSPACE_PROXY_INIT is
  * answered with COLO_COMPARE_GET_XEN_INIT.  See colo/colo-notify.h for the
- * framing and README.rst ("Notify protocol bridge") for the rules. */
+ * framing and Documentation/managers.rst ("Notify protocol bridge") for the
+ * rules. */
 
 #include <config.h>
 
