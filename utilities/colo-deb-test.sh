@@ -18,7 +18,11 @@
 #   (d4) openvswitch-colo: ovs-colo-manager and ovs-colo-notify run,
 #        their man pages, units (disabled, "systemd-analyze verify"
 #        clean) and /etc/default file are in place; ovs-colo-manager auto refuses a one-member cluster;
-#   (d5) purge: the packages, conf.db and the COLO configuration gone.
+#   (d5) ovs-colo-manager.service's command line, configured in
+#        /etc/default/openvswitch-colo, runs "ovs-colo-manager auto" on a
+#        three-member cluster; "ovs-appctl -t ovs-colo-manager" reaches it;
+#        Debian's logrotate entry rotates its log and it reopens it;
+#   (d6) purge: the packages, conf.db and the COLO configuration gone.
 #
 # The chroot shares the host's network (apt needs the archive); its
 # bridge is a userspace one ("colodeb0", datapath_type=netdev), its COLO
@@ -215,7 +219,63 @@ pass "(d4) ovs-colo-manager and ovs-colo-notify run, man pages, schema," \
      "/etc/default/openvswitch-colo installed;" \
      "ovs-colo-manager auto refuses a one-member cluster"
 
-# (d5) Purge.
+# (d5) The manager's unit, configured: its command line with
+# OVS_COLO_MANAGER_OPTS from /etc/default/openvswitch-colo (the chroot has
+# no running systemd to start it), against a three-member cluster; then
+# log rotation by Debian's own logrotate entry.
+apt_root install --no-install-recommends logrotate
+schema=/usr/share/openvswitch/ovs-colo-cluster.ovsschema
+in_root ovsdb-tool create-cluster /tmp/c1.db $schema unix:/tmp/c1.raft
+for i in 2 3; do
+    in_root ovsdb-tool join-cluster /tmp/c$i.db COLO_Cluster \
+        unix:/tmp/c$i.raft unix:/tmp/c1.raft
+done
+for i in 1 2 3; do
+    in_root ovsdb-server /tmp/c$i.db --remote=punix:/tmp/c$i.sock \
+        --unixctl=/tmp/c$i.ctl --pidfile=/tmp/c$i.pid --detach --no-chdir \
+        -vconsole:off --log-file=/tmp/c$i.log
+done
+for i in $(seq 100); do
+    n=0
+    for j in 1 2 3; do
+        in_root ovs-appctl -t /tmp/c$j.ctl cluster/status COLO_Cluster \
+            2>/dev/null | grep -q "^Status: cluster member" && n=$((n + 1))
+    done
+    test $n = 3 && break
+    sleep 0.1
+done
+test $n = 3 || die "the three-member cluster did not form"
+sed -i 's|^OVS_COLO_MANAGER_OPTS=.*|OVS_COLO_MANAGER_OPTS="--self a --rundir /var/run/openvswitch --cluster unix:/tmp/c1.sock --cluster-ctl /tmp/c1.ctl --pair vm1,colodeb0,colo0,svm"|' \
+    "$root/etc/default/openvswitch-colo"
+unit=/lib/systemd/system/ovs-colo-manager.service
+start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$root$unit" \
+            | sed -e 's/^ExecStart=//' -e 's/\\$//' | tr '\n' ' ')
+pidfile=$(sed -n 's/^PIDFile=//p' "$root$unit")
+in_root sh -c ". /etc/default/openvswitch-colo && $start" \
+    || die "the unit's command failed: $start"
+show=$(in_root ovs-appctl -t ovs-colo-manager colo-manager/show) \
+    || die "ovs-appctl -t ovs-colo-manager: $show"
+echo "$show" | grep -q "^node a:" || die "colo-manager/show: $show"
+pid=$(in_root cat "$pidfile")
+log=/var/log/openvswitch/ovs-colo-manager.log
+grep -q "automatic failover on a" "$root$log" || die "nothing in $log"
+in_root logrotate -f /etc/logrotate.d/openvswitch-switch \
+    || die "logrotate failed"
+test -f "$root$log.1.gz" || die "$log was not rotated"
+# (Seen from the host, its files' paths start with $root.)
+fds=$(ls -l /proc/"$pid"/fd/)
+test "$(echo "$fds" | grep -c "> $root$log\$")" = 1 \
+    || die "the manager (pid $pid) did not reopen $log: $fds"
+in_root ovs-appctl -t ovs-colo-manager exit || die "the unit's ExecStop"
+for i in 1 2 3; do
+    in_root sh -c "kill \$(cat /tmp/c$i.pid)"
+done
+pass "(d5) ovs-colo-manager.service's command, configured in" \
+     "/etc/default/openvswitch-colo, ran the manager on a three-member" \
+     "cluster: ovs-appctl -t ovs-colo-manager reached it, Debian's" \
+     "logrotate entry rotated its log and it reopened it"
+
+# (d6) Purge.
 in_root /etc/init.d/openvswitch-switch stop >/dev/null
 apt_root purge openvswitch-colo openvswitch-switch openvswitch-common \
     python3-openvswitch
@@ -223,6 +283,6 @@ for f in /etc/openvswitch/conf.db /etc/default/openvswitch-colo \
          /usr/bin/ovs-colo-manager /usr/sbin/ovs-vswitchd; do
     test ! -e "$root$f" || die "$f is still there after purge"
 done
-pass "(d5) purged: conf.db, /etc/default/openvswitch-colo and the" \
+pass "(d6) purged: conf.db, /etc/default/openvswitch-colo and the" \
      "programs gone"
 echo "colo-deb-test: all $passed checks passed"
