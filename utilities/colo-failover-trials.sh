@@ -11,9 +11,9 @@
 # 10 ms) and a watcher of the client's LAN (which node emits when), injects
 # FAULT about 1 s in, and checks:
 #
-#   - split brain: no frame from the secondary's uplink before the last
-#     frame from the primary's (the two nodes never serve at once), in
-#     every trial;
+#   - split brain: no frame of the pair (source MAC the VMs') from the
+#     secondary's uplink before the last one from the primary's (the two
+#     nodes never serve at once), in every trial;
 #   - the TCP stream: every byte echoed exactly once, in order;
 #   - the outcome: a failover for the faults that take the primary away,
 #     none for the others.
@@ -109,7 +109,7 @@ trial() {
     # Not through a shell function: $! must be the watcher itself.
     ip netns exec "$(bed_ns client)" /usr/bin/python3 \
         "$colo_top/utilities/colo-bed-lanwatch.py" \
-        "$d/lan.out" lan-primary lan-secondary &
+        "$d/lan.out" 52:54:00:00:00:01 lan-primary lan-secondary &
     local watch=$!
     bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
         stream 10.0.0.1 7 "$STREAM_S" "$d/tcp.progress" >"$d/tcp.out" 2>&1 &
