@@ -220,9 +220,10 @@ bed_serve() {
 # the PVM (on the primary) and the SVM (on the secondary), with the same IP
 # and MAC addresses in both VMs (10.0.0.1, fd00::1) and the same servers
 # (HTTP on port 80 serving $COLO_BED_DIR/VM/index.txt, TCP and UDP echo on
-# port 7, a TCP source of a fixed pattern on port 9), and the flows of the primary and secondary nodes for pair vm1
-# (README.rst, "OpenFlow actions"); anything else is dropped.  The caller
-# creates the pair, as a manager would.
+# port 7, a TCP source of a fixed pattern on port 9), and the flows of the
+# primary and secondary nodes for pair vm1 (Documentation/operating.rst,
+# "OpenFlow actions"); anything else is dropped.  The caller creates the
+# pair, as a manager would.
 bed_vms_up() {
     local vm
     if test "$COLO_BED_VMS" = qemu; then
@@ -251,7 +252,8 @@ bed_vms_up() {
 }
 
 # bed_flows: the flows of the primary and secondary nodes for pair vm1
-# (README.rst, "OpenFlow actions"); anything else is dropped.
+# (Documentation/operating.rst, "OpenFlow actions"); anything else is
+# dropped.
 bed_flows() {
     printf '%s\n' \
         'priority=0 actions=drop' \
@@ -391,14 +393,14 @@ bed_vms_down() {
 # live connections.
 #
 # The hook takes $COLO_BED_CHECKPOINT_MS (default 10) ms, as a real
-# checkpoint pauses the VMs for 5 to 15 ms (README, "Real VMs").  It
-# matters for a TCP stream: the client's acknowledgments reach the SVM
-# later than the PVM (through the channel), and the bed's SVM, not being
-# made a copy of the PVM, must have them all before the flush releases the
-# PVM's bytes beyond them; an acknowledgment of bytes the SVM has not sent
-# yet is dropped by its TCP, and once the SVM's window is spent nothing
-# else would come (its retransmissions go to the comparator, never to the
-# client): the stream would stall until the compare timeout.
+# checkpoint pauses the VMs for 5 to 15 ms (Documentation/operating.rst,
+# "Real VMs").  It matters for a TCP stream: the client's acknowledgments
+# reach the SVM later than the PVM (through the channel), and the bed's SVM,
+# not being made a copy of the PVM, must have them all before the flush
+# releases the PVM's bytes beyond them; an acknowledgment of bytes the SVM
+# has not sent yet is dropped by its TCP, and once the SVM's window is spent
+# nothing else would come (its retransmissions go to the comparator, never
+# to the client): the stream would stall until the compare timeout.
 #
 # With the QEMU pair of bed_qemu_vms_up, the manager drives it instead
 # (--qemu): each checkpoint is forced over QMP and acknowledged on both
@@ -553,7 +555,7 @@ bed_witness_up() {
     # witness or the secondary then costs no election (one would stop
     # renewals for up to the election timer plus 1 s, longer than the
     # lease), and losing the primary costs one that overlaps the lease's
-    # wait (README.rst, "Automatic failover").
+    # wait (Documentation/managers.rst, "Automatic failover").
     "$(bed_ovs ovsdb/ovsdb-tool)" create-cluster \
         "$COLO_BED_DIR/primary/cluster.db" \
         "$colo_top/utilities/ovs-colo-cluster.ovsschema" tcp:10.98.0.1:6643
@@ -590,9 +592,11 @@ bed_witness_up() {
 # bed_auto_up: automatic failover of pair vm1 (after bed_pair_up and
 # bed_witness_up): options:fencing=1 on both nodes, then
 # "ovs-colo-manager auto" on each node, in its namespace (NODE/auto.log,
-# NODE/auto.ctl, NODE/auto.pid); waits until the primary serves.
+# NODE/auto.ctl, NODE/auto.pid); waits until the primary serves.  With the
+# QEMU pair of bed_qemu_vms_up, each manager drives its node's QEMU too
+# (--qemu, on the QEMU's ROLE-auto.qmp).
 bed_auto_up() {
-    local node vm d
+    local node vm d qemu
     for node in $COLO_BED_NODES; do
         bed_vsctl "$node" set COLO vm1 options:fencing=1 || return 1
     done
@@ -600,11 +604,15 @@ bed_auto_up() {
         d=$COLO_BED_DIR/$node
         vm=pvm
         test "$node" = secondary && vm=svm
+        qemu=()
+        if test -d "$COLO_BED_DIR/qemu"; then
+            qemu=(--qemu "vm1=$COLO_BED_DIR/qemu/$node-auto.qmp")
+        fi
         bed_exec "$node" env PYTHONPATH="$colo_top/ovs/python" \
             /usr/bin/python3 "$colo_top/utilities/ovs-colo-manager" auto \
             --self "$node" --rundir "$d" --cluster "unix:$d/cluster.sock" \
             --cluster-ctl "$d/cluster.ctl" --pair "vm1,br0,uplink,$vm" \
-            --lease-ms "$COLO_BED_LEASE_MS" \
+            --lease-ms "$COLO_BED_LEASE_MS" "${qemu[@]}" \
             --unixctl "$d/auto.ctl" --log-file "$d/auto.log" \
             --ofctl "$(bed_ovs utilities/ovs-ofctl)" \
             --detach --no-chdir --pidfile="$d/auto.pid" \

@@ -2,7 +2,7 @@
 # colo-vm.sh -- a real QEMU COLO pair (Debian's QEMU 7.2, TCG) for the bed
 # and the tests: a small guest built from Debian's packages, a primary and
 # a secondary QEMU brought into COLO state, checkpoints forced and watched
-# over QMP.  See README.rst, "Real VMs".
+# over QMP.  See Documentation/operating.rst, "Real VMs".
 #
 #   colo-vm.sh image              build (or find) the guest: Debian's kernel
 #                                 (linux-image-amd64) and an initramfs of
@@ -34,7 +34,7 @@
 #
 # QMP goes through "ovs-colo-manager qmp" (Open vSwitch's Python library).
 #
-# The TCG-only workarounds (README.rst, "Real VMs"; none is needed with
+# The TCG-only workarounds (Documentation/operating.rst, "Real VMs"; none is needed with
 # KVM):
 #   - colo-qemu-tcg-shim.so (utilities/colo-qemu-tcg-shim.c) is preloaded
 #     into both QEMUs: QEMU 7.2's checkpoint waits on the global lock's
@@ -138,9 +138,10 @@ shim_path() {
 
 # run_qemu DIR ROLE IMAGE NS ARGS...: one QEMU in the background (in
 # network namespace NS if not empty), its own session, serial console
-# logged in DIR/ROLE.console, two QMP monitors (QEMU serves one client on
-# each): DIR/ROLE.qmp for the manager, DIR/ROLE-ops.qmp for this script
-# and operators.
+# logged in DIR/ROLE.console, three QMP monitors (QEMU serves one client on
+# each): DIR/ROLE.qmp for the reference manager, DIR/ROLE-auto.qmp for the
+# node's "ovs-colo-manager auto", DIR/ROLE-ops.qmp for this script and
+# operators.
 run_qemu() {
     local dir=$1 role=$2 img=$3 ns=$4 netns=
     shift 4
@@ -154,6 +155,7 @@ run_qemu() {
         -append "console=ttyS0 panic=-1 quiet colo_ip=$ip${ip6:+ colo_ip6=$ip6}${neigh:+ colo_neigh=$neigh}" \
         -serial "file:$dir/$role.console" \
         -qmp "unix:$dir/$role.qmp,server=on,wait=off" \
+        -qmp "unix:$dir/$role-auto.qmp,server=on,wait=off" \
         -qmp "unix:$dir/$role-ops.qmp,server=on,wait=off" \
         -pidfile "$dir/$role.pid" \
         "$@" </dev/null >>"$dir/$role.log" 2>&1 &

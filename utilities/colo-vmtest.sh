@@ -37,6 +37,12 @@
 #        TCP echo stream; the manager fails the pair over to the secondary
 #        (x-colo-lost-heartbeat, failover mode, failover flows); both
 #        streams go on, every byte exactly once; HTTP served by the SVM.
+#   (v6) automatic failover: the same fault with "ovs-colo-manager auto"
+#        on each node (witness, three-member cluster, fencing), each
+#        driving its node's QEMU: the primary's manager gives the lease
+#        up, the secondary's takes it, tells its QEMU
+#        (x-colo-lost-heartbeat) and fails over; a TCP echo stream goes
+#        on, every byte exactly once; HTTP served by the SVM.
 # Exits nonzero on the first failure and always removes what it made.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
@@ -449,6 +455,86 @@ pass "(v5) HTTP served by the SVM after failover (counter $answer)"
 grep -E -n 'Oops|BUG|Kernel panic|list_del corruption|general protection' \
     "$COLO_BED_DIR/qemu/secondary.console" \
     && fail "kernel error on the SVM's console"
+bed_down
+
+# (v6) Automatic failover: the primary QEMU dies again, now with no one
+# to run a command: "ovs-colo-manager auto" on each node (a witness, the
+# three-member cluster, options:fencing=1), each on its node's QEMU.
+auto_log() {
+    echo "--- $1 auto.log" >&2
+    cat "$COLO_BED_DIR/$1/auto.log" >&2 || true
+}
+auto_fail() {
+    auto_log primary
+    auto_log secondary
+    fail "$@"
+}
+bed_up
+bed_witness_up || fail "bed: the witness did not come up"
+bed_qemu_vms_up || fail "bed: the QEMU pair did not start"
+bed_pair_up || fail "the pair did not come up"
+bed_auto_up >/dev/null || auto_fail "the automatic managers did not start"
+bed_manager_up || fail "bed: the manager did not start"
+for node in primary secondary; do
+    for i in $(seq 100); do
+        grep -q "vm1: QEMU on .* connected" "$COLO_BED_DIR/$node/auto.log" \
+            && break
+        sleep 0.1
+    done
+    grep -q "vm1: QEMU on .* connected" "$COLO_BED_DIR/$node/auto.log" \
+        || auto_fail "$node: the automatic manager did not reach its QEMU"
+done
+bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" \
+    stream 10.0.0.1 7 12 "$dir/a4.progress" >"$dir/a4.out" 2>&1 &
+a4_pid=$!
+wait_progress a4 100 || auto_fail "IPv4 stream: $(cat "$dir/a4.out")"
+kill -9 "$(cat "$COLO_BED_DIR/qemu/primary.pid")"
+killed_at=$(date +%s%N)
+a4_at=$(progress a4)
+for i in $(seq 100); do
+    test "$(bed_vsctl secondary get COLO vm1 status:mode)" = failover \
+        && break
+    sleep 0.1
+done
+failover_ms=$(( ($(date +%s%N) - killed_at) / 1000000 ))
+test "$(bed_vsctl secondary get COLO vm1 status:mode)" = failover \
+    || auto_fail "the secondary did not take over within 10 s"
+grep -q "DECISION primary vm1: release .*the PVM's QEMU on primary is gone" \
+    "$COLO_BED_DIR/primary/auto.log" \
+    || auto_fail "the primary did not give the lease up"
+grep -q "DECISION secondary vm1: takeover .*released by its holder" \
+    "$COLO_BED_DIR/secondary/auto.log" \
+    || auto_fail "the secondary did not take over the released lease"
+grep -q "vm1: takeover: the SVM leaves COLO: x-colo-lost-heartbeat done" \
+    "$COLO_BED_DIR/secondary/auto.log" \
+    || auto_fail "the secondary's manager did not tell its QEMU"
+"$vm" qmp "$COLO_BED_DIR/qemu/secondary-ops.qmp" query-colo-status \
+    | grep '"mode": *"none"' >/dev/null \
+    || auto_fail "the secondary QEMU is still in COLO mode"
+for i in $(seq 100); do
+    grep -q "vm1: failover done" "$COLO_BED_DIR/secondary/auto.log" && break
+    sleep 0.1
+done
+grep -q "vm1: failover done" "$COLO_BED_DIR/secondary/auto.log" \
+    || auto_fail "the secondary's failover flows are not in"
+wait_progress a4 $((a4_at + 100)) \
+    || auto_fail "IPv4 stream stopped: $(cat "$dir/a4.out")"
+resumed_ms=$(( ($(date +%s%N) - killed_at) / 1000000 ))
+wait "$a4_pid" || auto_fail "IPv4 stream: $(cat "$dir/a4.out")"
+lease=$("$(bed_ovs ovsdb/ovsdb-client)" --format=csv dump \
+        "unix:$COLO_BED_DIR/secondary/cluster.sock" COLO_Cluster Lease \
+        holder epoch protected | tail -1)
+test "$lease" = 2,secondary,false \
+    || auto_fail "Lease row after the takeover: $lease"
+pass "(v6) primary QEMU killed at line $a4_at: with no one involved, its" \
+     "manager gave the lease up, the secondary's took it (epoch 2," \
+     "unprotected), told its QEMU (x-colo-lost-heartbeat) and failed over" \
+     "in $failover_ms ms; 100 more lines echoed within $resumed_ms ms"
+pass "(v6) IPv4 $(cat "$dir/a4.out")"
+answer=$(bed_client curl -s -m 10 http://10.0.0.1/cgi-bin/count) \
+    || auto_fail "HTTP after the automatic failover"
+pass "(v6) HTTP served by the SVM after the automatic failover" \
+     "(counter $answer)"
 bed_down
 
 echo "colo-vmtest: all $passed checks passed"
