@@ -63,10 +63,15 @@ def serve(conn, log, failing):
 def main():
     path, log = sys.argv[1:3]
     failing = set(sys.argv[3:])
-    if os.path.exists(path):
-        os.unlink(path)
+    log = os.path.abspath(log)
+    # Bound from its own directory: a unix socket's path has at most 107
+    # bytes, and test directories can be deeper than that.
+    directory, name = os.path.split(os.path.abspath(path))
+    os.chdir(directory)
+    if os.path.exists(name):
+        os.unlink(name)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server.bind(name)
     server.listen(1)
     while True:
         conn, _ = server.accept()
