@@ -7,6 +7,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/colo/colo-compare.h \
 	lib/colo/colo-config.c \
 	lib/colo/colo-config.h \
+	lib/colo/colo-conntab.c \
+	lib/colo/colo-conntab.h \
 	lib/colo/colo-dp.c \
 	lib/colo/colo-dp.h \
 	lib/colo/colo-frame.c \

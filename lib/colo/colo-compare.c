@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "colo/colo-conntab.h"
 #include "colo/colo-packet.h"
 #include "coverage.h"
 #include "dp-packet.h"
@@ -35,11 +36,6 @@ VLOG_DEFINE_THIS_MODULE(colo_compare);
 
 COVERAGE_DEFINE(colo_compare_diverged);
 COVERAGE_DEFINE(colo_compare_timeout);
-
-/* A connection that has ended (FIN both ways, or RST) is forgotten after
- * this many milliseconds without traffic, unless idle-timeout is shorter.
- * The delay absorbs late retransmissions of the last segments. */
-#define CLOSED_LINGER_MS 1000
 
 /* A packet held by the comparator. */
 struct colo_held {
@@ -59,17 +55,13 @@ struct colo_held {
 
 /* State of one connection. */
 struct colo_conn {
-    struct hmap_node node;      /* In 'cmp->conns', by hash of 'key'. */
-    struct ovs_list lru_node;   /* In 'cmp->lru', least recently used
-                                 * first. */
-    struct colo_conn_key key;
+    struct colo_ct_conn ct;     /* In 'cmp->tab'; directions are enum
+                                 * colo_side. */
     struct ovs_list queue[2];   /* Held packets, indexed by enum colo_side:
                                  * primary in arrival order, secondary TCP
                                  * by sequence number, else arrival. */
-    long long int last_used;    /* Last packet, in ms. */
     bool stalled;               /* Comparison stopped (divergence or forced
                                  * release) until the next flush. */
-    bool closed;                /* FIN from both sides, or RST. */
 
     /* A checkpoint started while this connection held packets: those are
      * settled at its end, and packets that come meanwhile wait in
@@ -83,7 +75,6 @@ struct colo_conn {
     bool compared;              /* Any byte compared since 'cmp_seq' was
                                  * set? */
     uint32_t cmp_seq;           /* Bytes before this have been compared. */
-    bool fin[2];                /* FIN seen, by side. */
 
     /* TCP: bytes compared beyond a gap at 'cmp_seq' (see compare_ahead()):
      * [ahead_start, ahead_end) if 'ahead'. */
@@ -114,8 +105,7 @@ struct colo_compare {
     colo_release_cb *release;
     void *aux;
 
-    struct hmap conns;          /* struct colo_conn, by key. */
-    struct ovs_list lru;        /* struct colo_conn, least recent first. */
+    struct colo_conntab tab;    /* struct colo_conn. */
     struct ovs_list aged[2];    /* struct colo_held, by side, oldest
                                  * first. */
     size_t held_bytes[2];       /* Bytes held, by side. */
@@ -136,28 +126,70 @@ struct colo_compare {
 
 static void compare_conn(struct colo_compare *, struct colo_conn *);
 
+static struct colo_ct_conn *
+conn_alloc(void)
+{
+    struct colo_conn *conn = xzalloc(sizeof *conn);
+
+    ovs_list_init(&conn->queue[COLO_PRIMARY]);
+    ovs_list_init(&conn->queue[COLO_SECONDARY]);
+    ovs_list_init(&conn->deferred);
+    return &conn->ct;
+}
+
+static void
+conn_free(struct colo_ct_conn *ct)
+{
+    struct colo_conn *conn = CONTAINER_OF(ct, struct colo_conn, ct);
+
+    if (conn->in_gap) {
+        ovs_list_remove(&conn->gap_node);
+    }
+    free(conn);
+}
+
+static bool
+conn_is_empty(const struct colo_conn *conn)
+{
+    return (ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
+            && ovs_list_is_empty(&conn->queue[COLO_SECONDARY])
+            && ovs_list_is_empty(&conn->deferred));
+}
+
+static bool
+conn_busy(const struct colo_ct_conn *ct)
+{
+    return !conn_is_empty(CONTAINER_OF(ct, struct colo_conn, ct));
+}
+
+static const struct colo_conntab_class conn_class = {
+    conn_alloc, conn_free, conn_busy,
+};
+
 struct colo_compare *
 colo_compare_create(const struct colo_options *options,
                     colo_release_cb *release, void *aux)
 {
     struct colo_compare *cmp = xzalloc(sizeof *cmp);
 
-    cmp->options = *options;
     cmp->release = release;
     cmp->aux = aux;
-    hmap_init(&cmp->conns);
-    ovs_list_init(&cmp->lru);
+    colo_conntab_init(&cmp->tab, &conn_class);
     ovs_list_init(&cmp->aged[COLO_PRIMARY]);
     ovs_list_init(&cmp->aged[COLO_SECONDARY]);
     ovs_list_init(&cmp->gaps);
+    colo_compare_set_options(cmp, options);
     return cmp;
 }
 
+/* Reconfigures 'cmp'.  What it holds stays; new limits and timeouts apply
+ * from the next packet or run on. */
 void
 colo_compare_set_options(struct colo_compare *cmp,
                          const struct colo_options *options)
 {
     cmp->options = *options;
+    colo_conntab_set_options(&cmp->tab, options);
 }
 
 /* Raises a checkpoint request, with a reason formatted from 'format', and
@@ -195,7 +227,7 @@ conn_name(const struct colo_conn *conn)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    colo_conn_key_format(&conn->key, &s);
+    colo_conn_key_format(&conn->ct.key, &s);
     return ds_steal_cstr(&s);
 }
 
@@ -275,91 +307,15 @@ conn_reset(struct colo_conn *conn)
     }
 }
 
-static struct colo_conn *
-conn_lookup(const struct colo_compare *cmp, const struct colo_conn_key *key,
-            uint32_t hash)
-{
-    struct colo_conn *conn;
-
-    HMAP_FOR_EACH_WITH_HASH (conn, node, hash, &cmp->conns) {
-        if (colo_conn_key_equal(&conn->key, key)) {
-            return conn;
-        }
-    }
-    return NULL;
-}
-
-static bool
-conn_is_empty(const struct colo_conn *conn)
-{
-    return (ovs_list_is_empty(&conn->queue[COLO_PRIMARY])
-            && ovs_list_is_empty(&conn->queue[COLO_SECONDARY])
-            && ovs_list_is_empty(&conn->deferred));
-}
-
-/* Frees 'conn', which must hold no packet. */
-static void
-conn_destroy(struct colo_compare *cmp, struct colo_conn *conn)
-{
-    ovs_assert(conn_is_empty(conn));
-    if (conn->in_gap) {
-        ovs_list_remove(&conn->gap_node);
-    }
-    hmap_remove(&cmp->conns, &conn->node);
-    ovs_list_remove(&conn->lru_node);
-    cmp->stats.connections--;
-    free(conn);
-}
-
-/* Evicts the least recently used connection that holds no packet, looking
- * at no more than a few candidates.  Returns true if one was evicted. */
-static bool
-conn_evict(struct colo_compare *cmp)
-{
-    struct colo_conn *conn;
-    int budget = 64;
-
-    LIST_FOR_EACH (conn, lru_node, &cmp->lru) {
-        if (conn_is_empty(conn)) {
-            conn_destroy(cmp, conn);
-            cmp->stats.conns_evicted++;
-            return true;
-        }
-        if (!--budget) {
-            break;
-        }
-    }
-    return false;
-}
-
 /* Returns the connection for 'key', creating it if needed, or NULL if the
  * table is full of connections that hold packets. */
 static struct colo_conn *
 conn_get(struct colo_compare *cmp, const struct colo_conn_key *key,
          long long int now)
 {
-    uint32_t hash = colo_conn_key_hash(key);
-    struct colo_conn *conn = conn_lookup(cmp, key, hash);
+    struct colo_ct_conn *ct = colo_conntab_get(&cmp->tab, key, true, now);
 
-    if (conn) {
-        ovs_list_remove(&conn->lru_node);
-    } else {
-        if (hmap_count(&cmp->conns) >= cmp->options.max_connections
-            && !conn_evict(cmp)) {
-            return NULL;
-        }
-        conn = xzalloc(sizeof *conn);
-        conn->key = *key;
-        ovs_list_init(&conn->queue[COLO_PRIMARY]);
-        ovs_list_init(&conn->queue[COLO_SECONDARY]);
-        ovs_list_init(&conn->deferred);
-        hmap_insert(&cmp->conns, &conn->node, hash);
-        cmp->stats.connections++;
-        cmp->stats.conns_created++;
-    }
-    ovs_list_push_back(&cmp->lru, &conn->lru_node);
-    conn->last_used = now;
-    return conn;
+    return ct ? CONTAINER_OF(ct, struct colo_conn, ct) : NULL;
 }
 
 /* Makes room for 'size' more bytes on 'side': while its queue is full,
@@ -425,18 +381,6 @@ tcp_track_seq(struct colo_conn *conn, const struct colo_held *h)
     }
 }
 
-static void
-tcp_track_close(struct colo_conn *conn, const struct colo_held *h,
-                enum colo_side side)
-{
-    if (h->tcp_flags & TCP_RST) {
-        conn->closed = true;
-    } else if (h->tcp_flags & TCP_FIN) {
-        conn->fin[side] = true;
-        conn->closed = conn->fin[COLO_PRIMARY] && conn->fin[COLO_SECONDARY];
-    }
-}
-
 /* TCP: returns true if secondary segment 'h' has nothing to compare: no
  * payload, or payload that has been compared already (a retransmission),
  * which is counted. */
@@ -459,7 +403,7 @@ tcp_secondary_is_useless(struct colo_compare *cmp,
 static void
 enqueue(struct colo_conn *conn, struct colo_held *h)
 {
-    if (conn->key.kind == COLO_KIND_TCP && h->side == COLO_SECONDARY) {
+    if (conn->ct.key.kind == COLO_KIND_TCP && h->side == COLO_SECONDARY) {
         insert_secondary_tcp(conn, h);
     } else {
         ovs_list_push_back(&conn->queue[h->side], &h->conn_node);
@@ -474,8 +418,8 @@ take_in(struct colo_compare *cmp, struct colo_conn *conn, struct colo_held *h)
 {
     enum colo_side side = h->side;
 
-    if (conn->key.kind == COLO_KIND_TCP) {
-        tcp_track_close(conn, h, side);
+    if (conn->ct.key.kind == COLO_KIND_TCP) {
+        colo_conntab_track_tcp(&cmp->tab, &conn->ct, side, h->tcp_flags);
         if (side == COLO_SECONDARY && h->cmp_size
             && (!conn->sec_seen || INT_MOD_LT(conn->sec_end, held_end(h)))) {
             conn->sec_seen = true;
@@ -701,7 +645,7 @@ tcp_release_compared(struct colo_compare *cmp, struct colo_conn *conn)
 
     while ((p = queue_head(conn, COLO_PRIMARY))
            && INT_MOD_LEQ(held_end(p), conn->cmp_seq)
-           && (!(p->tcp_flags & TCP_FIN) || conn->fin[COLO_SECONDARY])) {
+           && (!(p->tcp_flags & TCP_FIN) || conn->ct.fin[COLO_SECONDARY])) {
         bool fin_at_end = ((p->tcp_flags & TCP_FIN)
                            && held_end(p) == conn->cmp_seq);
 
@@ -913,7 +857,7 @@ compare_conn(struct colo_compare *cmp, struct colo_conn *conn)
     if (conn->stalled) {
         return;
     }
-    if (conn->key.kind == COLO_KIND_TCP) {
+    if (conn->ct.key.kind == COLO_KIND_TCP) {
         compare_tcp(cmp, conn);
     } else {
         compare_fifo(cmp, conn);
@@ -968,31 +912,6 @@ check_secondary_gaps(struct colo_compare *cmp, long long int now)
     }
 }
 
-/* Forgets connections that hold nothing and have been idle for the idle
- * timeout (or, if closed, a second). */
-static void
-expire_conns(struct colo_compare *cmp, long long int now)
-{
-    long long int idle = cmp->options.idle_timeout;
-    long long int linger = MIN(idle, CLOSED_LINGER_MS);
-    struct colo_conn *conn;
-
-    LIST_FOR_EACH_SAFE (conn, lru_node, &cmp->lru) {
-        if (now - conn->last_used < linger) {
-            break;
-        }
-        if (conn_is_empty(conn)
-            && (conn->closed || now - conn->last_used >= idle)) {
-            if (conn->closed) {
-                cmp->stats.conns_closed++;
-            } else {
-                cmp->stats.conns_expired++;
-            }
-            conn_destroy(cmp, conn);
-        }
-    }
-}
-
 /* Checks for timeouts and expires idle connections. */
 void
 colo_compare_run(struct colo_compare *cmp, long long int now)
@@ -1001,7 +920,7 @@ colo_compare_run(struct colo_compare *cmp, long long int now)
     cmp->now = now;
     check_timeout(cmp, now);
     check_secondary_gaps(cmp, now);
-    expire_conns(cmp, now);
+    colo_conntab_run(&cmp->tab, now);
 }
 
 /* Returns when colo_compare_run() should be called next: when the oldest
@@ -1020,13 +939,7 @@ colo_compare_next_wakeup(const struct colo_compare *cmp)
 
         next = h->arrival + cmp->options.compare_timeout;
     }
-    if (!ovs_list_is_empty(&cmp->lru)) {
-        const struct colo_conn *conn = CONTAINER_OF(
-            ovs_list_front(&cmp->lru), struct colo_conn, lru_node);
-
-        next = MIN(next, conn->last_used
-                         + MIN(cmp->options.idle_timeout, CLOSED_LINGER_MS));
-    }
+    next = MIN(next, colo_conntab_next_expiry(&cmp->tab));
     next = (next == LLONG_MAX ? next
             : MAX(next, cmp->last_run + cmp->options.scan_period));
     if (cmp->options.secondary_gap_timeout && !cmp->request_pending
@@ -1068,7 +981,7 @@ flush(struct colo_compare *cmp)
     LIST_FOR_EACH_SAFE (h, age_node, &cmp->aged[COLO_SECONDARY]) {
         free_secondary(cmp, h);
     }
-    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+    HMAP_FOR_EACH (conn, ct.node, &cmp->tab.conns) {
         conn_reset(conn);
     }
 }
@@ -1101,7 +1014,7 @@ colo_compare_checkpoint_start(struct colo_compare *cmp)
     }
     cmp->started = true;
     cmp->request_pending = false;
-    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+    HMAP_FOR_EACH (conn, ct.node, &cmp->tab.conns) {
         if (conn_is_empty(conn)) {
             conn_reset(conn);
         } else {
@@ -1131,7 +1044,7 @@ finish_started(struct colo_compare *cmp)
         }
     }
     cmp->started = false;
-    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+    HMAP_FOR_EACH (conn, ct.node, &cmp->tab.conns) {
         if (conn->frozen) {
             struct ovs_list deferred;
 
@@ -1169,6 +1082,9 @@ colo_compare_get_stats(const struct colo_compare *cmp,
 {
     *stats = cmp->stats;
     stats->held_packets = cmp->n_held[COLO_PRIMARY];
+    colo_conntab_get_stats(&cmp->tab, &stats->connections,
+                           &stats->conns_created, &stats->conns_closed,
+                           &stats->conns_expired, &stats->conns_evicted);
 }
 
 /* Appends one line per tracked connection to 's', in no particular order:
@@ -1213,7 +1129,7 @@ colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
 {
     const struct colo_conn *conn;
 
-    HMAP_FOR_EACH (conn, node, &cmp->conns) {
+    HMAP_FOR_EACH (conn, ct.node, &cmp->tab.conns) {
         size_t n[2] = { 0, 0 }, bytes[2] = { 0, 0 };
 
         for (int side = 0; side < 2; side++) {
@@ -1224,13 +1140,13 @@ colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
                 bytes[side] += dp_packet_size(h->pkt);
             }
         }
-        colo_conn_key_format(&conn->key, s);
+        colo_conn_key_format(&conn->ct.key, s);
         ds_put_format(s, " primary=%"PRIuSIZE"/%"PRIuSIZE"B"
                       " secondary=%"PRIuSIZE"/%"PRIuSIZE"B idle=%lldms",
                       n[COLO_PRIMARY], bytes[COLO_PRIMARY],
                       n[COLO_SECONDARY], bytes[COLO_SECONDARY],
-                      now - conn->last_used);
-        if (conn->key.kind == COLO_KIND_TCP && conn->seq_known) {
+                      now - conn->ct.last_used);
+        if (conn->ct.key.kind == COLO_KIND_TCP && conn->seq_known) {
             ds_put_format(s, " compared_seq=%"PRIu32, conn->cmp_seq);
             for (int side = 0; side < 2; side++) {
                 dump_tcp_held(conn, side, s);
@@ -1243,7 +1159,7 @@ colo_compare_dump_conns(const struct colo_compare *cmp, long long int now,
             ds_put_format(s, " checkpoint-started deferred=%"PRIuSIZE,
                           ovs_list_size(&conn->deferred));
         }
-        if (conn->closed) {
+        if (conn->ct.closed) {
             ds_put_cstr(s, " closed");
         }
         ds_put_char(s, '\n');
@@ -1256,13 +1172,8 @@ void
 colo_compare_destroy(struct colo_compare *cmp)
 {
     if (cmp) {
-        struct colo_conn *conn;
-
         flush(cmp);
-        HMAP_FOR_EACH_SAFE (conn, node, &cmp->conns) {
-            conn_destroy(cmp, conn);
-        }
-        hmap_destroy(&cmp->conns);
+        colo_conntab_destroy(&cmp->tab);
         free(cmp->reason);
         free(cmp);
     }

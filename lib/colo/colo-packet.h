@@ -104,6 +104,7 @@ bool colo_packet_ip_is_malformed(const struct dp_packet *,
 uint32_t colo_conn_key_hash(const struct colo_conn_key *);
 bool colo_conn_key_equal(const struct colo_conn_key *,
                          const struct colo_conn_key *);
+struct colo_conn_key colo_conn_key_reverse(const struct colo_conn_key *);
 void colo_conn_key_format(const struct colo_conn_key *, struct ds *);
 
 #endif /* colo-packet.h */

@@ -19,21 +19,16 @@
 
 #include <string.h>
 
+#include "colo/colo-conntab.h"
 #include "colo/colo-packet.h"
 #include "csum.h"
 #include "dp-packet.h"
-#include "flow.h"
-#include "hash.h"
-#include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(colo_rewrite);
-
-/* A closed connection is forgotten after this many idle milliseconds. */
-#define CLOSED_LINGER_MS 1000
 
 /* TCP option kinds. */
 enum tcp_option_kind {
@@ -42,18 +37,6 @@ enum tcp_option_kind {
     TCPOPT_SACK = 5,
     TCPOPT_TIMESTAMP = 8,
 };
-
-/* A connection, from the VM's point of view.  Hashed and compared as
- * bytes. */
-struct rw_key {
-    struct in6_addr vm_addr;
-    struct in6_addr client_addr;
-    ovs_be16 vm_port;
-    ovs_be16 client_port;
-    ovs_be16 dl_type;
-    uint8_t pad[2];             /* Zero. */
-};
-BUILD_ASSERT_DECL(sizeof(struct rw_key) == 40);
 
 /* A 32-bit number learned from a handshake. */
 struct rw_learned {
@@ -69,10 +52,10 @@ struct rw_space {
     struct rw_learned offset;   /* svm - pvm, once both are known. */
 };
 
+/* A connection: the table's part, and what the rewriter learns. */
 struct rw_conn {
-    struct hmap_node node;      /* In 'rw->conns'. */
-    struct ovs_list lru_node;   /* In 'rw->lru', least recent first. */
-    struct rw_key key;
+    struct colo_ct_conn ct;     /* In 'rw->tab'; direction 0 is
+                                 * COLO_TO_SVM, 1 COLO_FROM_SVM. */
     struct rw_space seq;        /* Sequence numbers. */
     struct rw_space ts;         /* TCP timestamps. */
     /* The spaces as they were at a checkpoint's start, kept until its done
@@ -82,13 +65,14 @@ struct rw_conn {
     struct ovs_list held;       /* struct rw_held, client packets waiting
                                  * for 'seq.offset'. */
     size_t n_held;
-    long long int last_used;
-    bool fin_to_svm, fin_from_svm, rst;
 };
+BUILD_ASSERT_DECL(COLO_TO_SVM == 0 && COLO_FROM_SVM == 1);
 
 /* A client packet waiting for its connection's offset. */
 struct rw_held {
     struct ovs_list node;       /* In 'conn->held'. */
+    struct ovs_list age_node;   /* In 'rw->aged', by arrival. */
+    struct rw_conn *conn;
     struct dp_packet *pkt;
     long long int arrival;
 };
@@ -98,8 +82,9 @@ struct colo_rewriter {
     bool failover;
     colo_rewrite_release_cb *release;
     void *aux;
-    struct hmap conns;          /* struct rw_conn. */
-    struct ovs_list lru;        /* struct rw_conn, least recent first. */
+    struct colo_conntab tab;    /* struct rw_conn. */
+    struct ovs_list aged;       /* struct rw_held, all connections, oldest
+                                 * first. */
     size_t held_bytes;          /* Bytes of the packets held, all
                                  * connections (max-queue-bytes). */
     bool started;               /* Offsets reset at a checkpoint's start,
@@ -107,16 +92,59 @@ struct colo_rewriter {
     struct colo_rewrite_stats stats;
 };
 
+/* The most fields of one kind that 40 bytes of TCP options can hold: SACK
+ * block edges (four options of one block each, or one of four blocks) and
+ * timestamp options (10 bytes each). */
+#define RW_MAX_SACK_EDGES 8
+#define RW_MAX_TS 4
+
 /* A parsed TCP packet. */
 struct rw_packet {
     struct dp_packet *pkt;
     struct tcp_header *tcp;
-    uint8_t *opts, *opts_end;   /* TCP options. */
     uint16_t flags;
-    bool malformed;             /* Set when parse_packet() fails on an IP
-                                 * packet that OVS's parser rejects. */
-    struct rw_key key;
+    struct colo_conn_key key;   /* As the VM sends. */
+
+    /* The options, as parse_options() found them. */
+    bool has_options;
+    bool bad_options;           /* Malformed: no field below is set. */
+    size_t n_sack;
+    uint8_t *sack[RW_MAX_SACK_EDGES]; /* SACK block edges. */
+    size_t n_ts;
+    uint8_t *ts[RW_MAX_TS];     /* Timestamp options: TSval at ts[i],
+                                 * TSecr at ts[i] + 4. */
 };
+
+static struct colo_ct_conn *
+rw_conn_alloc(void)
+{
+    struct rw_conn *conn = xzalloc(sizeof *conn);
+
+    ovs_list_init(&conn->held);
+    return &conn->ct;
+}
+
+static void
+rw_conn_free(struct colo_ct_conn *ct)
+{
+    free(CONTAINER_OF(ct, struct rw_conn, ct));
+}
+
+static bool
+rw_conn_busy(const struct colo_ct_conn *ct)
+{
+    return CONTAINER_OF(ct, struct rw_conn, ct)->n_held != 0;
+}
+
+static const struct colo_conntab_class rw_conn_class = {
+    rw_conn_alloc, rw_conn_free, rw_conn_busy,
+};
+
+static struct rw_conn *
+rw_conn_cast(struct colo_ct_conn *ct)
+{
+    return ct ? CONTAINER_OF(ct, struct rw_conn, ct) : NULL;
+}
 
 struct colo_rewriter *
 colo_rewriter_create(const struct colo_options *options,
@@ -124,11 +152,11 @@ colo_rewriter_create(const struct colo_options *options,
 {
     struct colo_rewriter *rw = xzalloc(sizeof *rw);
 
-    rw->options = *options;
+    colo_conntab_init(&rw->tab, &rw_conn_class);
+    ovs_list_init(&rw->aged);
+    colo_rewriter_set_options(rw, options);
     rw->release = release;
     rw->aux = aux;
-    hmap_init(&rw->conns);
-    ovs_list_init(&rw->lru);
     return rw;
 }
 
@@ -136,6 +164,7 @@ void
 colo_rewriter_set_options(struct colo_rewriter *rw,
                           const struct colo_options *options)
 {
+    colo_conntab_set_options(&rw->tab, options);
     rw->options = *options;
 }
 
@@ -153,7 +182,7 @@ colo_rewriter_set_failover(struct colo_rewriter *rw, bool failover)
 
         VLOG_INFO("failover during a checkpoint: the offsets of before its "
                   "start are restored");
-        HMAP_FOR_EACH (conn, node, &rw->conns) {
+        HMAP_FOR_EACH (conn, ct.node, &rw->tab.conns) {
             if (conn->has_before) {
                 conn->seq = conn->seq_before;
                 conn->ts = conn->ts_before;
@@ -165,50 +194,61 @@ colo_rewriter_set_failover(struct colo_rewriter *rw, bool failover)
     rw->failover = failover;
 }
 
-/* Parses 'pkt', going in direction 'dir', into 'rp'.  Returns false if it
- * is not a TCP packet with a sane header (it then passes unchanged). */
+/* Parses 'pkt', going in direction 'dir', into 'rp' (but for its options:
+ * parse_options()).  Returns false if it is not a TCP packet with a sane
+ * header (it then passes unchanged), with '*malformed' set if OVS's parser
+ * rejects its IP headers. */
 static bool
 parse_packet(struct dp_packet *pkt, enum colo_rewrite_dir dir,
-             struct rw_packet *rp)
+             struct rw_packet *rp, bool *malformed)
 {
-    struct flow flow;
+    struct colo_packet cp;
 
-    flow_extract(pkt, &flow);
-    rp->malformed = colo_packet_ip_is_malformed(pkt, &flow);
-    if (rp->malformed || !is_ip_any(&flow) || flow.nw_proto != IPPROTO_TCP
-        || flow.nw_frag & FLOW_NW_FRAG_ANY
-        || !dp_packet_get_tcp_payload(pkt)) {
+    colo_packet_classify(pkt, &cp);
+    *malformed = cp.malformed;
+    if (cp.kind != COLO_KIND_TCP) {
         return false;
     }
-
-    struct in6_addr src, dst;
-    if (flow.dl_type == htons(ETH_TYPE_IP)) {
-        in6_addr_set_mapped_ipv4(&src, flow.nw_src);
-        in6_addr_set_mapped_ipv4(&dst, flow.nw_dst);
-    } else {
-        src = flow.ipv6_src;
-        dst = flow.ipv6_dst;
-    }
-
-    memset(&rp->key, 0, sizeof rp->key);
-    rp->key.dl_type = flow.dl_type;
-    if (dir == COLO_FROM_SVM) {
-        rp->key.vm_addr = src;
-        rp->key.vm_port = flow.tp_src;
-        rp->key.client_addr = dst;
-        rp->key.client_port = flow.tp_dst;
-    } else {
-        rp->key.vm_addr = dst;
-        rp->key.vm_port = flow.tp_dst;
-        rp->key.client_addr = src;
-        rp->key.client_port = flow.tp_src;
-    }
+    rp->key = dir == COLO_FROM_SVM ? cp.key : colo_conn_key_reverse(&cp.key);
     rp->pkt = pkt;
     rp->tcp = dp_packet_l4(pkt);
-    rp->flags = TCP_FLAGS(rp->tcp->tcp_ctl);
-    rp->opts = (uint8_t *) (rp->tcp + 1);
-    rp->opts_end = (uint8_t *) rp->tcp + TCP_OFFSET(rp->tcp->tcp_ctl) * 4;
+    rp->flags = cp.tcp_flags;
     return true;
+}
+
+/* Finds, in one pass, the SACK block edges and timestamps among the TCP
+ * options of 'rp'.  Malformed options leave every field unset. */
+static void
+parse_options(struct rw_packet *rp)
+{
+    uint8_t *p = (uint8_t *) (rp->tcp + 1);
+    uint8_t *end = (uint8_t *) rp->tcp + TCP_OFFSET(rp->tcp->tcp_ctl) * 4;
+
+    rp->has_options = p < end;
+    rp->bad_options = false;
+    rp->n_sack = rp->n_ts = 0;
+    while (p < end && *p != TCPOPT_EOL) {
+        if (*p == TCPOPT_NOP) {
+            p++;
+            continue;
+        }
+        if (end - p < 2 || p[1] < 2 || p[1] > end - p) {
+            rp->bad_options = true;
+            rp->n_sack = rp->n_ts = 0;
+            return;
+        }
+        int len = p[1];
+        if (*p == TCPOPT_SACK && (len - 2) % 8 == 0) {
+            for (int i = 2; i < len; i += 4) {
+                ovs_assert(rp->n_sack < RW_MAX_SACK_EDGES);
+                rp->sack[rp->n_sack++] = p + i;
+            }
+        } else if (*p == TCPOPT_TIMESTAMP && len == 10) {
+            ovs_assert(rp->n_ts < RW_MAX_TS);
+            rp->ts[rp->n_ts++] = p + 2;
+        }
+        p += len;
+    }
 }
 
 /* Returns the four bytes of 'x' with the two bytes of each 16-bit half
@@ -252,89 +292,6 @@ get_field(const uint8_t *field)
     return ntohl(x);
 }
 
-/* Calls 'cb' for each SACK block edge and timestamp of 'rp', with the kind
- * of option and the position of the field.  Returns false, without calling
- * 'cb' for anything, if the options are malformed. */
-static bool
-walk_options(struct rw_packet *rp,
-             void (*cb)(struct rw_packet *, enum tcp_option_kind,
-                        uint8_t *field, int index, void *aux),
-             void *aux)
-{
-    for (int pass = 0; pass < 2; pass++) {
-        uint8_t *p = rp->opts;
-
-        while (p < rp->opts_end && *p != TCPOPT_EOL) {
-            if (*p == TCPOPT_NOP) {
-                p++;
-                continue;
-            }
-            if (rp->opts_end - p < 2 || p[1] < 2 || p[1] > rp->opts_end - p) {
-                return false;
-            }
-            int len = p[1];
-            if (pass && *p == TCPOPT_SACK && (len - 2) % 8 == 0) {
-                for (int i = 2; i < len; i += 4) {
-                    cb(rp, TCPOPT_SACK, p + i, 0, aux);
-                }
-            } else if (pass && *p == TCPOPT_TIMESTAMP && len == 10) {
-                cb(rp, TCPOPT_TIMESTAMP, p + 2, 0, aux);
-                cb(rp, TCPOPT_TIMESTAMP, p + 6, 1, aux);
-            }
-            p += len;
-        }
-    }
-    return true;
-}
-
-/* Finds the timestamp option's TSval (index 0) or TSecr (index 1). */
-struct find_ts_aux {
-    int index;
-    uint8_t *field;
-};
-
-static void
-find_ts_cb(struct rw_packet *rp OVS_UNUSED, enum tcp_option_kind kind,
-           uint8_t *field, int index, void *aux_)
-{
-    struct find_ts_aux *aux = aux_;
-
-    if (kind == TCPOPT_TIMESTAMP && index == aux->index) {
-        aux->field = field;
-    }
-}
-
-static uint8_t *
-find_ts(struct rw_packet *rp, int index)
-{
-    struct find_ts_aux aux = { index, NULL };
-
-    walk_options(rp, find_ts_cb, &aux);
-    return aux.field;
-}
-
-/* Applies the connection's offsets to the options of 'rp'. */
-struct shift_aux {
-    enum colo_rewrite_dir dir;
-    uint32_t seq_delta;         /* For SACK edges. */
-    bool ts;                    /* Shift timestamps? */
-    uint32_t ts_delta;
-};
-
-static void
-shift_options_cb(struct rw_packet *rp, enum tcp_option_kind kind,
-                 uint8_t *field, int index, void *aux_)
-{
-    const struct shift_aux *aux = aux_;
-
-    if (kind == TCPOPT_SACK && aux->dir == COLO_TO_SVM) {
-        add_to_field(rp, field, aux->seq_delta);
-    } else if (kind == TCPOPT_TIMESTAMP && aux->ts
-               && index == (aux->dir == COLO_TO_SVM ? 1 : 0)) {
-        add_to_field(rp, field, aux->ts_delta);
-    }
-}
-
 static void
 learn_value(struct rw_learned *l, uint32_t value)
 {
@@ -366,47 +323,42 @@ space_reset(struct rw_space *s)
 }
 
 /* Learns from 'rp': the SVM's ISN (and TSval) from its SYN or SYN+ACK, the
- * PVM's from the client's first acknowledgment of it. */
+ * PVM's from the client's first acknowledgment of it.  The timestamps are
+ * those of the last timestamp option, if any. */
 static void
 learn(struct rw_conn *conn, enum colo_rewrite_dir dir, struct rw_packet *rp)
 {
-    if (dir == COLO_FROM_SVM && rp->flags & TCP_SYN) {
-        uint8_t *tsval = find_ts(rp, 0);
+    uint8_t *ts = rp->n_ts ? rp->ts[rp->n_ts - 1] : NULL;
 
+    if (dir == COLO_FROM_SVM && rp->flags & TCP_SYN) {
         learn_value(&conn->seq.svm, ntohl(get_16aligned_be32(
                                               &rp->tcp->tcp_seq)));
-        if (tsval) {
-            learn_value(&conn->ts.svm, get_field(tsval));
+        if (ts) {
+            learn_value(&conn->ts.svm, get_field(ts));
         }
     } else if (dir == COLO_TO_SVM && rp->flags & TCP_ACK
                && !conn->seq.pvm.known) {
-        uint8_t *tsecr = find_ts(rp, 1);
-
         learn_value(&conn->seq.pvm, ntohl(get_16aligned_be32(
                                               &rp->tcp->tcp_ack)) - 1);
-        if (tsecr) {
-            learn_value(&conn->ts.pvm, get_field(tsecr));
+        if (ts) {
+            learn_value(&conn->ts.pvm, get_field(ts + 4));
         }
     }
     space_update(&conn->ts);
 }
 
-/* Rewrites 'rp' with 'conn''s offsets, which must be known. */
+/* Rewrites 'rp' with 'conn''s offsets, which must be known: to the SVM, the
+ * acknowledgment number, the SACK block edges and TSecr; from the SVM, the
+ * sequence number and TSval. */
 static void
 rewrite(struct colo_rewriter *rw, struct rw_conn *conn,
         enum colo_rewrite_dir dir, struct rw_packet *rp)
 {
     uint32_t off = conn->seq.offset.value;
-    struct shift_aux aux = {
-        .dir = dir,
-        .seq_delta = off,
-        .ts = (rw->options.tcp_timestamp_offset && conn->ts.offset.known
-               && conn->ts.offset.value),
-        .ts_delta = (dir == COLO_TO_SVM ? conn->ts.offset.value
-                     : -conn->ts.offset.value),
-    };
+    bool ts = (rw->options.tcp_timestamp_offset && conn->ts.offset.known
+               && conn->ts.offset.value);
 
-    if (!off && !aux.ts) {
+    if (!off && !ts) {
         return;
     }
     if (dir == COLO_FROM_SVM) {
@@ -414,95 +366,28 @@ rewrite(struct colo_rewriter *rw, struct rw_conn *conn,
     } else if (rp->flags & TCP_ACK) {
         add_to_field(rp, (uint8_t *) &rp->tcp->tcp_ack, off);
     }
-    if (rp->opts < rp->opts_end && (dir == COLO_TO_SVM || aux.ts)
-        && !walk_options(rp, shift_options_cb, &aux)) {
-        rw->stats.bad_options++;
+    if (rp->has_options && (dir == COLO_TO_SVM || ts)) {
+        if (rp->bad_options) {
+            rw->stats.bad_options++;
+        }
+        if (dir == COLO_TO_SVM) {
+            for (size_t i = 0; i < rp->n_sack; i++) {
+                add_to_field(rp, rp->sack[i], off);
+            }
+        }
+        if (ts) {
+            uint32_t ts_off = conn->ts.offset.value;
+
+            for (size_t i = 0; i < rp->n_ts; i++) {
+                if (dir == COLO_TO_SVM) {
+                    add_to_field(rp, rp->ts[i] + 4, ts_off);
+                } else {
+                    add_to_field(rp, rp->ts[i], -ts_off);
+                }
+            }
+        }
     }
     rw->stats.rewritten++;
-}
-
-static void
-track_close(struct rw_conn *conn, enum colo_rewrite_dir dir,
-            const struct rw_packet *rp)
-{
-    if (rp->flags & TCP_RST) {
-        conn->rst = true;
-    } else if (rp->flags & TCP_FIN) {
-        if (dir == COLO_TO_SVM) {
-            conn->fin_to_svm = true;
-        } else {
-            conn->fin_from_svm = true;
-        }
-    }
-}
-
-static bool
-conn_closed(const struct rw_conn *conn)
-{
-    return conn->rst || (conn->fin_to_svm && conn->fin_from_svm);
-}
-
-static struct rw_conn *
-conn_lookup(const struct colo_rewriter *rw, const struct rw_key *key,
-            uint32_t hash)
-{
-    struct rw_conn *conn;
-
-    HMAP_FOR_EACH_WITH_HASH (conn, node, hash, &rw->conns) {
-        if (!memcmp(&conn->key, key, sizeof *key)) {
-            return conn;
-        }
-    }
-    return NULL;
-}
-
-static void
-conn_destroy(struct colo_rewriter *rw, struct rw_conn *conn)
-{
-    ovs_assert(!conn->n_held);
-    hmap_remove(&rw->conns, &conn->node);
-    ovs_list_remove(&conn->lru_node);
-    rw->stats.connections--;
-    free(conn);
-}
-
-/* Evicts the least recently used connection that holds no packet. */
-static bool
-conn_evict(struct colo_rewriter *rw)
-{
-    struct rw_conn *conn;
-    int budget = 64;
-
-    LIST_FOR_EACH (conn, lru_node, &rw->lru) {
-        if (!conn->n_held) {
-            conn_destroy(rw, conn);
-            rw->stats.conns_evicted++;
-            return true;
-        }
-        if (!--budget) {
-            break;
-        }
-    }
-    return false;
-}
-
-static struct rw_conn *
-conn_create(struct colo_rewriter *rw, const struct rw_key *key,
-            uint32_t hash)
-{
-    if (hmap_count(&rw->conns) >= rw->options.max_connections
-        && !conn_evict(rw)) {
-        return NULL;
-    }
-
-    struct rw_conn *conn = xzalloc(sizeof *conn);
-    conn->key = *key;
-    ovs_list_init(&conn->held);
-    hmap_insert(&rw->conns, &conn->node, hash);
-    ovs_list_push_back(&rw->lru, &conn->lru_node);
-    rw->stats.connections++;
-    rw->stats.conns_created++;
-    return conn;
 }
 
 /* Rewrites and releases the packets 'conn' holds, or releases them
@@ -514,11 +399,14 @@ release_held(struct colo_rewriter *rw, struct rw_conn *conn)
 
     LIST_FOR_EACH_POP (h, node, &conn->held) {
         struct rw_packet rp;
+        bool malformed;
 
+        ovs_list_remove(&h->age_node);
         conn->n_held--;
         rw->held_bytes -= dp_packet_size(h->pkt);
         if (conn->seq.offset.known
-            && parse_packet(h->pkt, COLO_TO_SVM, &rp)) {
+            && parse_packet(h->pkt, COLO_TO_SVM, &rp, &malformed)) {
+            parse_options(&rp);
             rewrite(rw, conn, COLO_TO_SVM, &rp);
         } else {
             rw->stats.hold_timeouts++;
@@ -551,37 +439,15 @@ hold(struct colo_rewriter *rw, struct rw_conn *conn,
     }
 
     struct rw_held *h = xmalloc(sizeof *h);
+    h->conn = conn;
     h->pkt = rp->pkt;
     h->arrival = now;
     ovs_list_push_back(&conn->held, &h->node);
+    ovs_list_push_back(&rw->aged, &h->age_node);
     conn->n_held++;
     rw->held_bytes += size;
     rw->stats.held++;
     return true;
-}
-
-/* Returns the connection of 'rp', creating it for a SYN unless in failover
- * mode, or NULL. */
-static struct rw_conn *
-conn_get(struct colo_rewriter *rw, const struct rw_packet *rp,
-         long long int now)
-{
-    uint32_t hash = hash_bytes(&rp->key, sizeof rp->key, 0);
-    struct rw_conn *conn = conn_lookup(rw, &rp->key, hash);
-
-    if (!conn) {
-        if (rw->failover || !(rp->flags & TCP_SYN)) {
-            return NULL;
-        }
-        conn = conn_create(rw, &rp->key, hash);
-        if (!conn) {
-            return NULL;
-        }
-    }
-    ovs_list_remove(&conn->lru_node);
-    ovs_list_push_back(&rw->lru, &conn->lru_node);
-    conn->last_used = now;
-    return conn;
 }
 
 /* Rewrites 'pkt', going in direction 'dir'.  See enum colo_rewrite_result
@@ -591,9 +457,10 @@ colo_rewriter_process(struct colo_rewriter *rw, enum colo_rewrite_dir dir,
                       struct dp_packet *pkt, long long int now)
 {
     struct rw_packet rp;
+    bool malformed;
 
-    if (!parse_packet(pkt, dir, &rp)) {
-        if (rp.malformed) {
+    if (!parse_packet(pkt, dir, &rp, &malformed)) {
+        if (malformed) {
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
 
             rw->stats.malformed++;
@@ -603,14 +470,17 @@ colo_rewriter_process(struct colo_rewriter *rw, enum colo_rewrite_dir dir,
         return COLO_REWRITE_PASS;
     }
 
-    struct rw_conn *conn = conn_get(rw, &rp, now);
+    /* A connection begins with a SYN, unless in failover mode. */
+    struct rw_conn *conn = rw_conn_cast(colo_conntab_get(
+        &rw->tab, &rp.key, !rw->failover && rp.flags & TCP_SYN, now));
     if (!conn) {
         rw->stats.unknown++;
         return COLO_REWRITE_PASS;
     }
 
+    parse_options(&rp);
     learn(conn, dir, &rp);
-    track_close(conn, dir, &rp);
+    colo_conntab_track_tcp(&rw->tab, &conn->ct, dir, rp.flags);
     if (space_update(&conn->seq)) {
         rw->stats.offsets_learned++;
         rewrite(rw, conn, dir, &rp);
@@ -631,29 +501,16 @@ colo_rewriter_process(struct colo_rewriter *rw, enum colo_rewrite_dir dir,
 void
 colo_rewriter_run(struct colo_rewriter *rw, long long int now)
 {
-    long long int idle = rw->options.idle_timeout;
-    struct rw_conn *conn;
+    while (!ovs_list_is_empty(&rw->aged)) {
+        struct rw_held *h = CONTAINER_OF(ovs_list_front(&rw->aged),
+                                         struct rw_held, age_node);
 
-    LIST_FOR_EACH_SAFE (conn, lru_node, &rw->lru) {
-        if (conn->n_held) {
-            struct rw_held *h = CONTAINER_OF(ovs_list_front(&conn->held),
-                                             struct rw_held, node);
-            if (now - h->arrival >= COLO_REWRITE_HOLD_MS) {
-                release_held(rw, conn);
-            }
-            continue;
+        if (now - h->arrival < COLO_REWRITE_HOLD_MS) {
+            break;
         }
-        if (conn_closed(conn)
-            ? now - conn->last_used >= MIN(idle, CLOSED_LINGER_MS)
-            : now - conn->last_used >= idle) {
-            if (conn_closed(conn)) {
-                rw->stats.conns_closed++;
-            } else {
-                rw->stats.conns_expired++;
-            }
-            conn_destroy(rw, conn);
-        }
+        release_held(rw, h->conn);
     }
+    colo_conntab_run(&rw->tab, now);
 }
 
 /* After a checkpoint the SVM is a copy of the PVM: every offset becomes 0,
@@ -664,7 +521,7 @@ reset_offsets(struct colo_rewriter *rw, bool keep)
 {
     struct rw_conn *conn;
 
-    HMAP_FOR_EACH (conn, node, &rw->conns) {
+    HMAP_FOR_EACH (conn, ct.node, &rw->tab.conns) {
         conn->has_before = keep;
         if (keep) {
             conn->seq_before = conn->seq;
@@ -699,7 +556,7 @@ colo_rewriter_checkpoint_done(struct colo_rewriter *rw)
         struct rw_conn *conn;
 
         rw->started = false;
-        HMAP_FOR_EACH (conn, node, &rw->conns) {
+        HMAP_FOR_EACH (conn, ct.node, &rw->tab.conns) {
             conn->has_before = false;
         }
     } else {
@@ -712,6 +569,9 @@ colo_rewriter_get_stats(const struct colo_rewriter *rw,
                         struct colo_rewrite_stats *stats)
 {
     *stats = rw->stats;
+    colo_conntab_get_stats(&rw->tab, &stats->connections,
+                           &stats->conns_created, &stats->conns_closed,
+                           &stats->conns_expired, &stats->conns_evicted);
 }
 
 /* Destroys 'rw', releasing held packets unchanged. */
@@ -721,11 +581,10 @@ colo_rewriter_destroy(struct colo_rewriter *rw)
     if (rw) {
         struct rw_conn *conn;
 
-        HMAP_FOR_EACH_SAFE (conn, node, &rw->conns) {
+        HMAP_FOR_EACH (conn, ct.node, &rw->tab.conns) {
             release_held(rw, conn);
-            conn_destroy(rw, conn);
         }
-        hmap_destroy(&rw->conns);
+        colo_conntab_destroy(&rw->tab);
         free(rw);
     }
 }
