@@ -98,7 +98,6 @@ struct notify_pair {
     unsigned long long int n_init;
     unsigned long long int n_unknown;
     unsigned long long int n_errors;
-    unsigned long long int n_refused;
 };
 
 static struct notify_pair *pairs;
@@ -175,31 +174,12 @@ peer_flush(struct notify_pair *p)
 static void
 peer_run_connection(struct notify_pair *p)
 {
-    static struct vlog_rate_limit refusal_rl = VLOG_RATE_LIMIT_INIT(5, 5);
-    char *detail;
     int error;
 
-    switch (colo_link_run(&p->link, &detail, &error)) {
-    case COLO_LINK_NONE:
-        break;
-    case COLO_LINK_UP:
-        VLOG_INFO("%s: connected to manager %s", p->name,
-                  stream_get_name(p->link.stream));
-        break;
-    case COLO_LINK_REFUSED:
-        p->n_refused++;
-        VLOG_WARN_RL(&refusal_rl, "%s: refused manager %s: already "
-                     "connected to %s", p->name, detail,
-                     stream_get_name(p->link.stream));
-        break;
-    case COLO_LINK_CONNECT_FAILED:
+    if (colo_link_run(&p->link, &error) == COLO_LINK_CONNECT_FAILED) {
         set_error(p, xasprintf("connecting failed (%s)",
                                ovs_strerror(error)));
-        break;
-    default:
-        OVS_NOT_REACHED();
     }
-    free(detail);
 }
 
 static void
@@ -323,7 +303,7 @@ pair_open(struct notify_pair *p)
 {
     ofpbuf_init(&p->rxbuf, 4 + COLO_NOTIFY_MAX_LEN);
     ofpbuf_init(&p->txbuf, 0);
-    colo_link_init(&p->link);
+    colo_link_init(&p->link, p->name, "manager");
     if (!colo_link_remote_is_valid(p->remote)) {
         ovs_fatal(0, "%s: \"%s\" is not a notify socket (unix:, tcp:, ssl:, "
                   "punix:, ptcp: or pssl:)", p->name, p->remote);
@@ -595,7 +575,8 @@ notify_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       "refused=%llu\n",
                       (unsigned long long int) p->link.n_connects,
                       p->n_do_checkpoint, p->n_checkpoint,
-                      p->n_init, p->n_unknown, p->n_errors, p->n_refused);
+                      p->n_init, p->n_unknown, p->n_errors,
+                      (unsigned long long int) p->link.n_refused);
         if (p->last_error) {
             ds_put_format(&s, "  last error: %s\n", p->last_error);
         }

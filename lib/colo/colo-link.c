@@ -25,6 +25,9 @@
 #include "stream.h"
 #include "timeval.h"
 #include "util.h"
+#include "openvswitch/vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(colo_link);
 
 /* While connected, a passive link looks for other peers (to refuse them)
  * only this often, then refuses all that wait: accept() costs a socket
@@ -46,10 +49,15 @@ colo_link_state_to_string(enum colo_link_state state)
     return "<invalid>";
 }
 
+/* Initializes 'link', unconfigured.  'name' and 'peer' go into its log
+ * messages ("NAME: connected to PEER unix#3"); both must outlive the
+ * link. */
 void
-colo_link_init(struct colo_link *link)
+colo_link_init(struct colo_link *link, const char *name, const char *peer)
 {
     *link = (struct colo_link) {
+        .name = name,
+        .peer = peer,
         .state = COLO_LINK_UNCONFIGURED,
         .state_changed = time_wall_msec(),
     };
@@ -141,7 +149,7 @@ colo_link_disconnect(struct colo_link *link, int error)
 }
 
 static enum colo_link_event
-run_passive(struct colo_link *link, char **detailp)
+run_passive(struct colo_link *link)
 {
     struct stream *stream;
 
@@ -157,7 +165,12 @@ run_passive(struct colo_link *link, char **detailp)
         /* 'next_refusal' stays in the past: the next call, at once (see
          * colo_link_wait()), refuses the next peer waiting, so that a
          * crowd is refused in one go. */
-        *detailp = xstrdup(stream_get_name(stream));
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+        link->n_refused++;
+        VLOG_WARN_RL(&rl, "%s: refused %s %s: already connected to %s",
+                     link->name, link->peer, stream_get_name(stream),
+                     stream_get_name(link->stream));
         stream_close(stream);
         return COLO_LINK_REFUSED;
     }
@@ -203,20 +216,22 @@ run_active(struct colo_link *link, int *errorp)
 }
 
 /* Accepts, refuses, connects and reconnects; runs the connected stream.
- * Returns what happened.  For COLO_LINK_REFUSED, stores the refused peer's
- * name (malloc'd, the caller frees it) in '*detailp'; for
- * COLO_LINK_CONNECT_FAILED, the errno value in '*errorp'. */
+ * Returns what happened; for COLO_LINK_CONNECT_FAILED, stores the errno
+ * value in '*errorp'. */
 enum colo_link_event
-colo_link_run(struct colo_link *link, char **detailp, int *errorp)
+colo_link_run(struct colo_link *link, int *errorp)
 {
     enum colo_link_event event = COLO_LINK_NONE;
 
-    *detailp = NULL;
     *errorp = 0;
     if (link->pstream) {
-        event = run_passive(link, detailp);
+        event = run_passive(link);
     } else if (link->reconnect) {
         event = run_active(link, errorp);
+    }
+    if (event == COLO_LINK_UP) {
+        VLOG_INFO("%s: connected to %s %s", link->name, link->peer,
+                  stream_get_name(link->stream));
     }
     if (link->state == COLO_LINK_CONNECTED) {
         stream_run(link->stream);

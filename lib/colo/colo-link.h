@@ -22,9 +22,10 @@
  * reconnects with backoff after a failure or a close).  The colo channel
  * port and ovs-colo-notify both hold their peer through one.
  *
- * The link only manages the connection: the caller reads and writes
- * 'stream' while the link is connected, logs the events that
- * colo_link_run() reports and calls colo_link_disconnect() when the peer
+ * The link only manages the connection and logs what happens to it (a
+ * peer connected, another refused); the caller reads and writes 'stream'
+ * while the link is connected, handles a failed connection attempt that
+ * colo_link_run() reports, and calls colo_link_disconnect() when the peer
  * fails or misbehaves.  Not thread-safe: the caller serializes the calls on
  * one link. */
 
@@ -42,6 +43,9 @@ enum colo_link_state {
 const char *colo_link_state_to_string(enum colo_link_state);
 
 struct colo_link {
+    const char *name;           /* Log prefix: the port's or pair's name. */
+    const char *peer;           /* What the peer is, for logs: "peer",
+                                 * "manager". */
     char *remote;               /* As given to colo_link_open(). */
     struct pstream *pstream;    /* Passive: the listener. */
     struct reconnect *reconnect; /* Active: the backoff. */
@@ -49,6 +53,7 @@ struct colo_link {
     enum colo_link_state state;
     long long int state_changed; /* Wall clock (ms) of the last change. */
     uint64_t n_connects;        /* Times the link became connected. */
+    uint64_t n_refused;         /* Passive: other peers refused. */
     long long int next_refusal; /* Passive and connected: when to look for
                                  * another peer (to refuse) next. */
 };
@@ -61,13 +66,12 @@ enum colo_link_event {
     COLO_LINK_CONNECT_FAILED,   /* Active: connecting failed; back off. */
 };
 
-void colo_link_init(struct colo_link *);
+void colo_link_init(struct colo_link *, const char *name, const char *peer);
 bool colo_link_remote_is_passive(const char *remote);
 bool colo_link_remote_is_valid(const char *remote);
 int colo_link_open(struct colo_link *, const char *remote);
 void colo_link_close(struct colo_link *);
-enum colo_link_event colo_link_run(struct colo_link *, char **detailp,
-                                   int *errorp);
+enum colo_link_event colo_link_run(struct colo_link *, int *errorp);
 void colo_link_wait(struct colo_link *);
 void colo_link_disconnect(struct colo_link *, int error);
 

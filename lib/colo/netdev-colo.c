@@ -423,35 +423,23 @@ run_heartbeat(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 static void
 netdev_colo_dev_run(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     enum colo_link_state old = dev->link.state;
-    const char *name = netdev_get_name(&dev->up);
-    char *detail;
     int error;
 
-    switch (colo_link_run(&dev->link, &detail, &error)) {
-    case COLO_LINK_NONE:
-        break;
+    switch (colo_link_run(&dev->link, &error)) {
     case COLO_LINK_UP:
-        VLOG_INFO("%s: connected to %s", name,
-                  stream_get_name(dev->link.stream));
         heard(dev);
         dev->hb_next = time_msec();
         dev->hb_lost = false;
-        break;
-    case COLO_LINK_REFUSED:
-        VLOG_WARN_RL(&rl, "%s: refused connection from %s: already "
-                     "connected to %s", name, detail,
-                     stream_get_name(dev->link.stream));
         break;
     case COLO_LINK_CONNECT_FAILED:
         set_error(dev, xasprintf("connecting to %s failed (%s)",
                                  dev->link.remote, ovs_strerror(error)));
         break;
-    default:
-        OVS_NOT_REACHED();
+    case COLO_LINK_NONE:
+    case COLO_LINK_REFUSED:
+        break;
     }
-    free(detail);
     run_heartbeat(dev);
     flush_tx(dev);
     link_changed(dev, old);
@@ -566,7 +554,7 @@ netdev_colo_construct(struct netdev *netdev)
     dev->tx_limit = TX_QUEUE_DEFAULT;
     dev->hb_misses = HEARTBEAT_MISSES_DEFAULT;
     dev->gates = true;
-    colo_link_init(&dev->link);
+    colo_link_init(&dev->link, netdev_get_name(netdev), "peer");
     ofpbuf_init(&dev->rxbuf, 0);
     ofpbuf_init(&dev->txbuf, 0);
     eth_addr_random(&dev->mac);
