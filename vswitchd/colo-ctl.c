@@ -27,7 +27,6 @@
 #include "colo/netdev-colo.h"
 #include "netdev.h"
 #include "ofproto/ofproto.h"
-#include "ofproto/ofproto-dpif-rid.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
@@ -130,7 +129,6 @@ colo_ctl_init(struct ovsdb_idl *idl)
     unixctl_command_register("colo/lease", "pair ms|@expiry [solo]", 2, 3,
                              colo_ctl_unixctl_lease, NULL);
     netdev_colo_register();
-    colo_dp_set_recirc_ops(recirc_id_node_find_and_ref, recirc_free_id);
     colo_dp_seqno = seq_read(colo_dp_seq());
 }
 

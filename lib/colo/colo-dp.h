@@ -191,7 +191,9 @@ void colo_dp_wait(void);
 struct seq *colo_dp_seq(void);
 
 /* Recirculation ids: 'ref' takes a reference (false if the id is gone),
- * 'unref' drops it.  Without them (unit tests) ids are not referenced. */
+ * 'unref' drops it.  ofproto-dpif's translation sets them before it gives
+ * a pair its first recirculation id (lib/colo/colo-xlate.inc); without
+ * them (unit tests) ids are not referenced. */
 void colo_dp_set_recirc_ops(bool (*ref)(uint32_t), void (*unref)(uint32_t));
 
 /* How long, in ms, delivery waits for a congested output port at most. */
