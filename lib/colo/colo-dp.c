@@ -28,8 +28,7 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "hash.h"
-/* For netdev_from_name(): finds an open port, never opens a new one. */
-#include "netdev-provider.h"
+#include "netdev.h"
 #ifdef __linux__
 #include "netdev-linux.h"
 #endif
@@ -441,7 +440,8 @@ static void
 pair_refresh_channel(struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
 {
     struct netdev *netdev = (pair->channel_name
-                             ? netdev_from_name(pair->channel_name) : NULL);
+                             ? netdev_colo_find_channel(pair->channel_name)
+                             : NULL);
 
     if (netdev != pair->channel) {
         if (pair->channel) {

@@ -223,6 +223,15 @@ netdev_colo_tx_congested(void)
     return atomic_count_get(&n_congested) > 0;
 }
 
+/* Returns the open netdev named 'name', of any type, with a new reference
+ * (netdev_close() it), or NULL if there is none: a COLO pair's channel,
+ * which the bridge opens and the pair never does (netdev_open() would). */
+struct netdev *
+netdev_colo_find_channel(const char *name)
+{
+    return netdev_from_name(name);
+}
+
 /* Sets whether 'netdev', if it is a colo port, counts for
  * netdev_colo_tx_congested() (the default) or not (a COLO pair's
  * channel). */

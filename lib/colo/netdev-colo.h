@@ -43,6 +43,8 @@ bool netdev_colo_get_heartbeat(const struct netdev *,
 bool netdev_colo_get_link(const struct netdev *, bool *connected,
                           uint64_t *n_connects);
 
+struct netdev *netdev_colo_find_channel(const char *name);
+
 /* Backpressure for senders that must not lose packets (the COLO release
  * path): a connected colo port whose send queue is half full is
  * "congested"; a burst of at most netdev_colo_burst_bytes() bytes sent
