@@ -74,8 +74,6 @@ struct notify_pair {
 
     /* Connection to the manager. */
     struct colo_link link;
-    struct ofpbuf rxbuf;        /* Received bytes not yet decoded. */
-    struct ofpbuf txbuf;        /* Bytes to send. */
     char *last_error;           /* Last connection or protocol error. */
 
     /* The pair's row, as last seen. */
@@ -131,42 +129,30 @@ peer_disconnect(struct notify_pair *p, int retval, char *error)
     }
     colo_link_disconnect(&p->link, retval);
     p->sent = 0;
-    ofpbuf_clear(&p->rxbuf);
-    ofpbuf_clear(&p->txbuf);
 }
 
 static void
 peer_send(struct notify_pair *p, const char *message)
 {
-    if (p->txbuf.size > TX_QUEUE_MAX) {
+    if (p->link.txbuf.size > TX_QUEUE_MAX) {
         p->n_errors++;
         peer_disconnect(p, ENOBUFS, xasprintf("manager is not reading (%"
                                           PRIu32" bytes queued)",
-                                          p->txbuf.size));
+                                          p->link.txbuf.size));
         return;
     }
-    colo_notify_encode(&p->txbuf, message);
+    colo_notify_encode(&p->link.txbuf, message);
 }
 
 static void
 peer_flush(struct notify_pair *p)
 {
-    while (colo_link_is_connected(&p->link) && p->txbuf.size) {
-        int n = stream_send(p->link.stream, p->txbuf.data, p->txbuf.size);
+    char *reason;
+    int error = colo_link_send(&p->link, NULL, NULL, &reason);
 
-        if (n > 0) {
-            ofpbuf_pull(&p->txbuf, n);
-        } else {
-            if (n != -EAGAIN) {
-                p->n_errors++;
-                peer_disconnect(p, -n, xasprintf("send failed (%s)",
-                                                 ovs_strerror(-n)));
-            }
-            return;
-        }
-    }
-    if (!p->txbuf.size) {
-        ofpbuf_clear(&p->txbuf);
+    if (error) {
+        p->n_errors++;
+        peer_disconnect(p, error, reason);
     }
 }
 
@@ -205,14 +191,16 @@ handle_message(struct notify_pair *p, const char *message)
 static void
 peer_receive(struct notify_pair *p)
 {
+    struct ofpbuf *rx = &p->link.rxbuf;
+
     while (colo_link_is_connected(&p->link)) {
         char *message, *error;
         size_t consumed;
 
-        switch (colo_notify_decode(p->rxbuf.data, p->rxbuf.size, &message,
-                                   &consumed, &error)) {
+        switch (colo_notify_decode(rx->data, rx->size, &message, &consumed,
+                                   &error)) {
         case COLO_NOTIFY_OK:
-            ofpbuf_pull(&p->rxbuf, consumed);
+            ofpbuf_pull(rx, consumed);
             handle_message(p, message);
             free(message);
             continue;
@@ -229,34 +217,20 @@ peer_receive(struct notify_pair *p)
             break;
         }
 
-        /* Reads at most what the next message can still need, into a
-         * buffer whose data starts at its head, so that it never grows. */
-        if (ofpbuf_headroom(&p->rxbuf)) {
-            ofpbuf_shift(&p->rxbuf, -(int) ofpbuf_headroom(&p->rxbuf));
-        }
-        ofpbuf_prealloc_tailroom(&p->rxbuf, 4 + COLO_NOTIFY_MAX_LEN);
-        int n = stream_recv(p->link.stream, ofpbuf_tail(&p->rxbuf),
-                            4 + COLO_NOTIFY_MAX_LEN - p->rxbuf.size);
-        if (n > 0) {
-            p->rxbuf.size += n;
-        } else if (n == -EAGAIN) {
-            return;
-        } else {
-            if (n) {
+        /* Reads at most what the next message can still need. */
+        char *reason;
+        size_t n;
+        int retval = colo_link_recv(&p->link,
+                                    4 + COLO_NOTIFY_MAX_LEN - rx->size, &n,
+                                    &reason);
+        if (retval) {
+            if (retval != EOF && retval != EPROTO) {
                 p->n_errors++;
             }
-            peer_disconnect(p, n ? -n : p->rxbuf.size ? EPROTO : EOF,
-                            n ? xasprintf("receive failed (%s)",
-                                          ovs_strerror(-n))
-                            : p->rxbuf.size
-                            ? xasprintf("manager closed the connection in "
-                                        "the middle of a message (%"PRIu32
-                                        " bytes pending)", p->rxbuf.size)
-                            : xstrdup("manager closed the connection"));
+            peer_disconnect(p, retval, reason);
             return;
-        }
-        if (!p->rxbuf.size) {
-            ofpbuf_clear(&p->rxbuf);
+        } else if (!n) {
+            return;
         }
     }
 }
@@ -292,18 +266,13 @@ pair_wait(struct notify_pair *p)
     colo_link_wait(&p->link);
     if (colo_link_is_connected(&p->link)) {
         stream_recv_wait(p->link.stream);
-        if (p->txbuf.size) {
-            stream_send_wait(p->link.stream);
-        }
     }
 }
 
 static void
 pair_open(struct notify_pair *p)
 {
-    ofpbuf_init(&p->rxbuf, 4 + COLO_NOTIFY_MAX_LEN);
-    ofpbuf_init(&p->txbuf, 0);
-    colo_link_init(&p->link, p->name, "manager");
+    colo_link_init(&p->link, p->name, "manager", "message");
     if (!colo_link_remote_is_valid(p->remote)) {
         ovs_fatal(0, "%s: \"%s\" is not a notify socket (unix:, tcp:, ssl:, "
                   "punix:, ptcp: or pssl:)", p->name, p->remote);
@@ -523,9 +492,7 @@ main(int argc, char *argv[])
     for (size_t i = 0; i < n_pairs; i++) {
         struct notify_pair *p = &pairs[i];
 
-        colo_link_close(&p->link);
-        ofpbuf_uninit(&p->rxbuf);
-        ofpbuf_uninit(&p->txbuf);
+        colo_link_destroy(&p->link);
         free(p->last_error);
         free(p->name);
         free(p->remote);

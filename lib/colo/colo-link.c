@@ -18,6 +18,7 @@
 #include "colo/colo-link.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 #include "openvswitch/poll-loop.h"
 #include "reconnect.h"
@@ -50,17 +51,31 @@ colo_link_state_to_string(enum colo_link_state state)
 }
 
 /* Initializes 'link', unconfigured.  'name' and 'peer' go into its log
- * messages ("NAME: connected to PEER unix#3"); both must outlive the
- * link. */
+ * messages ("NAME: connected to PEER unix#3"), 'peer' and 'unit' into the
+ * reasons its byte stream gives for failing ("PEER closed the connection
+ * in the middle of a UNIT"); the strings must outlive the link. */
 void
-colo_link_init(struct colo_link *link, const char *name, const char *peer)
+colo_link_init(struct colo_link *link, const char *name, const char *peer,
+               const char *unit)
 {
     *link = (struct colo_link) {
         .name = name,
         .peer = peer,
+        .unit = unit,
         .state = COLO_LINK_UNCONFIGURED,
         .state_changed = time_wall_msec(),
     };
+    ofpbuf_init(&link->rxbuf, 0);
+    ofpbuf_init(&link->txbuf, 0);
+}
+
+/* Closes 'link' and frees its buffers. */
+void
+colo_link_destroy(struct colo_link *link)
+{
+    colo_link_close(link);
+    ofpbuf_uninit(&link->rxbuf);
+    ofpbuf_uninit(&link->txbuf);
 }
 
 /* Returns true if 'remote' names a listener (ptcp:, pssl:, punix:...). */
@@ -130,6 +145,8 @@ colo_link_close(struct colo_link *link)
     link->reconnect = NULL;
     free(link->remote);
     link->remote = NULL;
+    ofpbuf_clear(&link->rxbuf);
+    ofpbuf_clear(&link->txbuf);
     set_state(link, COLO_LINK_UNCONFIGURED);
 }
 
@@ -140,6 +157,8 @@ colo_link_disconnect(struct colo_link *link, int error)
 {
     stream_close(link->stream);
     link->stream = NULL;
+    ofpbuf_clear(&link->rxbuf);
+    ofpbuf_clear(&link->txbuf);
     if (link->pstream) {
         set_state(link, COLO_LINK_LISTENING);
     } else if (link->reconnect) {
@@ -260,6 +279,87 @@ colo_link_wait(struct colo_link *link)
             stream_connect_wait(link->stream);
         } else {
             stream_run_wait(link->stream);
+            if (link->txbuf.size) {
+                stream_send_wait(link->stream);
+            }
         }
+    }
+}
+
+/* Moves the data of 'b' back to the start of its buffer when that is cheap
+ * (nothing left, or what is left fits in the space before it), so that a
+ * buffer that is appended to and pulled from does not grow without
+ * bound. */
+static void
+rewind_buffer(struct ofpbuf *b)
+{
+    if (!b->size) {
+        ofpbuf_clear(b);
+    } else if (ofpbuf_headroom(b) >= b->size) {
+        ofpbuf_shift(b, -(int) ofpbuf_headroom(b));
+    }
+}
+
+/* Sends as much of 'txbuf' as the peer takes now, if connected, calling
+ * 'sent' (if nonnull) with each run of bytes sent, before they leave
+ * 'txbuf'.  Returns 0, or a positive errno value if sending failed, with
+ * the reason (malloc'd) in '*reasonp': the caller then disconnects. */
+int
+colo_link_send(struct colo_link *link, colo_link_sent_cb *sent, void *aux,
+               char **reasonp)
+{
+    *reasonp = NULL;
+    while (colo_link_is_connected(link) && link->txbuf.size) {
+        int n = stream_send(link->stream, link->txbuf.data,
+                            link->txbuf.size);
+
+        if (n < 0 && n != -EAGAIN) {
+            *reasonp = xasprintf("send failed (%s)", ovs_strerror(-n));
+            return -n;
+        } else if (n <= 0) {
+            break;
+        }
+        if (sent) {
+            sent(link->txbuf.data, n, aux);
+        }
+        ofpbuf_pull(&link->txbuf, n);
+        rewind_buffer(&link->txbuf);
+    }
+    return 0;
+}
+
+/* Receives at most 'max' bytes from the peer, which must be connected,
+ * appending them to 'rxbuf'; stores their number (0 if none is there now)
+ * in '*n_received'.  Returns 0 or, when the connection is over, with the
+ * reason (malloc'd) in '*reasonp': EOF for a close between frames, EPROTO
+ * for a close in the middle of one (bytes left in 'rxbuf'), or the errno
+ * value of a failure.  The caller then disconnects. */
+int
+colo_link_recv(struct colo_link *link, size_t max, size_t *n_received,
+               char **reasonp)
+{
+    *n_received = 0;
+    *reasonp = NULL;
+    rewind_buffer(&link->rxbuf);
+    ofpbuf_prealloc_tailroom(&link->rxbuf, max);
+
+    int n = stream_recv(link->stream, ofpbuf_tail(&link->rxbuf), max);
+    if (n > 0) {
+        link->rxbuf.size += n;
+        *n_received = n;
+        return 0;
+    } else if (n == -EAGAIN) {
+        return 0;
+    } else if (n) {
+        *reasonp = xasprintf("receive failed (%s)", ovs_strerror(-n));
+        return -n;
+    } else if (link->rxbuf.size) {
+        *reasonp = xasprintf("%s closed the connection in the middle of a "
+                             "%s (%"PRIu32" bytes pending)", link->peer,
+                             link->unit, link->rxbuf.size);
+        return EPROTO;
+    } else {
+        *reasonp = xasprintf("%s closed the connection", link->peer);
+        return EOF;
     }
 }

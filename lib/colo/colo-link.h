@@ -20,17 +20,24 @@
 /* One end of a stream connection that is kept up: passive (a listener that
  * takes one peer at a time and refuses any other) or active (connects, and
  * reconnects with backoff after a failure or a close).  The colo channel
- * port and ovs-colo-notify both hold their peer through one.
+ * port and ovs-colo-notify both hold their peer through one, each with its
+ * own framing (lib/colo/colo-frame.h, lib/colo/colo-notify.h) on the byte
+ * stream the link carries.
  *
- * The link only manages the connection and logs what happens to it (a
- * peer connected, another refused); the caller reads and writes 'stream'
- * while the link is connected, handles a failed connection attempt that
- * colo_link_run() reports, and calls colo_link_disconnect() when the peer
- * fails or misbehaves.  Not thread-safe: the caller serializes the calls on
- * one link. */
+ * The link manages the connection and logs what happens to it (a peer
+ * connected, another refused), and holds the byte stream's two buffers:
+ * the caller appends framed bytes to 'txbuf' and sends them with
+ * colo_link_send(), receives into 'rxbuf' with colo_link_recv() and decodes
+ * (and pulls) whole frames from its head.  The caller handles a failed
+ * connection attempt that colo_link_run() reports and the failures that
+ * colo_link_send() and colo_link_recv() report, and calls
+ * colo_link_disconnect() for them or when the peer misbehaves.  Not
+ * thread-safe: the caller serializes the calls on one link. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "openvswitch/ofpbuf.h"
 
 enum colo_link_state {
     COLO_LINK_UNCONFIGURED,     /* Not opened, or closed. */
@@ -46,6 +53,8 @@ struct colo_link {
     const char *name;           /* Log prefix: the port's or pair's name. */
     const char *peer;           /* What the peer is, for logs: "peer",
                                  * "manager". */
+    const char *unit;           /* What a frame is called: "frame",
+                                 * "message". */
     char *remote;               /* As given to colo_link_open(). */
     struct pstream *pstream;    /* Passive: the listener. */
     struct reconnect *reconnect; /* Active: the backoff. */
@@ -54,6 +63,11 @@ struct colo_link {
     long long int state_changed; /* Wall clock (ms) of the last change. */
     uint64_t n_connects;        /* Times the link became connected. */
     uint64_t n_refused;         /* Passive: other peers refused. */
+
+    /* The byte stream, while connected (emptied on disconnection). */
+    struct ofpbuf rxbuf;        /* Received, not yet decoded: whole frames
+                                 * and the start of the next. */
+    struct ofpbuf txbuf;        /* Framed, not yet sent. */
     long long int next_refusal; /* Passive and connected: when to look for
                                  * another peer (to refuse) next. */
 };
@@ -66,7 +80,9 @@ enum colo_link_event {
     COLO_LINK_CONNECT_FAILED,   /* Active: connecting failed; back off. */
 };
 
-void colo_link_init(struct colo_link *, const char *name, const char *peer);
+void colo_link_init(struct colo_link *, const char *name, const char *peer,
+                    const char *unit);
+void colo_link_destroy(struct colo_link *);
 bool colo_link_remote_is_passive(const char *remote);
 bool colo_link_remote_is_valid(const char *remote);
 int colo_link_open(struct colo_link *, const char *remote);
@@ -74,6 +90,12 @@ void colo_link_close(struct colo_link *);
 enum colo_link_event colo_link_run(struct colo_link *, int *errorp);
 void colo_link_wait(struct colo_link *);
 void colo_link_disconnect(struct colo_link *, int error);
+
+typedef void colo_link_sent_cb(const uint8_t *data, size_t n, void *aux);
+int colo_link_send(struct colo_link *, colo_link_sent_cb *, void *aux,
+                   char **reasonp);
+int colo_link_recv(struct colo_link *, size_t max, size_t *n_received,
+                   char **reasonp);
 
 static inline bool
 colo_link_is_connected(const struct colo_link *link)

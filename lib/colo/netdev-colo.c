@@ -105,8 +105,6 @@ struct netdev_colo {
     char *last_error OVS_GUARDED;       /* Or NULL. */
 
     /* Data. */
-    struct ofpbuf rxbuf OVS_GUARDED;    /* Received, not yet decoded. */
-    struct ofpbuf txbuf OVS_GUARDED;    /* Framed, not yet sent. */
     struct netdev_stats stats OVS_GUARDED;
 
     struct eth_addr mac OVS_GUARDED;
@@ -199,7 +197,7 @@ static void
 update_congestion(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
     bool congested = (dev->gates && colo_link_is_connected(&dev->link)
-                      && dev->txbuf.size >= dev->tx_limit / 2);
+                      && dev->link.txbuf.size >= dev->tx_limit / 2);
 
     if (congested != dev->congested) {
         dev->congested = congested;
@@ -286,13 +284,16 @@ set_error(struct netdev_colo *dev, char *error)
     dev->last_error = error;
 }
 
-/* Accounts for the first 'n' bytes of 'dev->txbuf' having been sent,
- * before they are pulled from it: 'tx_frames' counts the frames queued and
- * not sent entirely, 'tx_head_left' what is left to send of the first. */
+/* Accounts for the 'n' bytes at 'p', the head of the link's 'txbuf', having
+ * been sent, before they are pulled from it: 'tx_frames' counts the frames
+ * queued and not sent entirely, 'tx_head_left' what is left to send of the
+ * first.  Called by colo_link_send() from flush_tx(), which holds
+ * 'dev->mutex'. */
 static void
-account_sent(struct netdev_colo *dev, size_t n) OVS_REQUIRES(dev->mutex)
+account_sent(const uint8_t *p, size_t n, void *dev_)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    const uint8_t *p = dev->txbuf.data;
+    struct netdev_colo *dev = dev_;
 
     while (n) {
         if (!dev->tx_head_left) {
@@ -330,11 +331,9 @@ disconnect(struct netdev_colo *dev, int error, char *msg)
     }
     enum colo_link_state old = dev->link.state;
     colo_link_disconnect(&dev->link, error);
-    ofpbuf_clear(&dev->rxbuf);
     dev->stats.tx_dropped += dev->tx_frames;
     dev->tx_frames = 0;
     dev->tx_head_left = 0;
-    ofpbuf_clear(&dev->txbuf);
     update_congestion(dev);
     link_changed(dev, old);
 }
@@ -363,37 +362,15 @@ channel_open(struct netdev_colo *dev, const char *remote)
     return error;
 }
 
-/* Moves the data of 'b' back to the start of its buffer, so that the
- * buffer is reused instead of growing as data is pulled from its head. */
-static void
-rewind_buffer(struct ofpbuf *b)
-{
-    if (!b->size) {
-        ofpbuf_clear(b);
-    } else if (ofpbuf_headroom(b) >= b->size) {
-        ofpbuf_shift(b, -(int) ofpbuf_headroom(b));
-    }
-}
-
 /* Tries to send the queued bytes. */
 static void
 flush_tx(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    while (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
-        int n = stream_send(dev->link.stream, dev->txbuf.data,
-                            dev->txbuf.size);
+    char *reason;
+    int error = colo_link_send(&dev->link, account_sent, dev, &reason);
 
-        if (n > 0) {
-            account_sent(dev, n);
-            ofpbuf_pull(&dev->txbuf, n);
-            rewind_buffer(&dev->txbuf);
-        } else {
-            if (n != -EAGAIN) {
-                disconnect(dev, -n, xasprintf("send failed (%s)",
-                                              ovs_strerror(-n)));
-            }
-            break;
-        }
+    if (error) {
+        disconnect(dev, error, reason);
     }
     update_congestion(dev);
 }
@@ -421,8 +398,8 @@ run_heartbeat(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
     if (now >= dev->hb_next) {
         size_t size = dev->vnet_hdr ? 8 : 4;
 
-        if (dev->txbuf.size + size <= dev->tx_limit) {
-            colo_frame_encode_heartbeat(&dev->txbuf, dev->vnet_hdr);
+        if (dev->link.txbuf.size + size <= dev->tx_limit) {
+            colo_frame_encode_heartbeat(&dev->link.txbuf, dev->vnet_hdr);
             dev->tx_frames++;
         }
         dev->hb_next = now + dev->hb_interval;
@@ -477,9 +454,6 @@ netdev_colo_wait(const struct netdev_class *class OVS_UNUSED)
     LIST_FOR_EACH (dev, list_node, &colo_list) {
         ovs_mutex_lock(&dev->mutex);
         colo_link_wait(&dev->link);
-        if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
-            stream_send_wait(dev->link.stream);
-        }
         if (colo_link_is_connected(&dev->link) && dev->hb_interval) {
             poll_timer_wait_until(MIN(dev->hb_next,
                                       dev->last_heard + 1
@@ -509,7 +483,7 @@ netdev_colo_drain(long long int deadline)
         LIST_FOR_EACH (dev, list_node, &colo_list) {
             ovs_mutex_lock(&dev->mutex);
             flush_tx(dev);
-            if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+            if (colo_link_is_connected(&dev->link) && dev->link.txbuf.size) {
                 pending = true;
                 stream_send_wait(dev->link.stream);
             }
@@ -532,12 +506,12 @@ netdev_colo_drain(long long int deadline)
             VLOG_WARN("%s: %"PRIuSIZE" packets (%"PRIu32" bytes) still "
                       "queued for the peer are lost",
                       netdev_get_name(&dev->up), dev->tx_frames,
-                      dev->txbuf.size);
+                      dev->link.txbuf.size);
             lost += dev->tx_frames;
             dev->stats.tx_dropped += dev->tx_frames;
             dev->tx_frames = 0;
             dev->tx_head_left = 0;
-            ofpbuf_clear(&dev->txbuf);
+            ofpbuf_clear(&dev->link.txbuf);
             update_congestion(dev);
         }
         ovs_mutex_unlock(&dev->mutex);
@@ -563,9 +537,7 @@ netdev_colo_construct(struct netdev *netdev)
     dev->tx_limit = TX_QUEUE_DEFAULT;
     dev->hb_misses = HEARTBEAT_MISSES_DEFAULT;
     dev->gates = true;
-    colo_link_init(&dev->link, netdev_get_name(netdev), "peer");
-    ofpbuf_init(&dev->rxbuf, 0);
-    ofpbuf_init(&dev->txbuf, 0);
+    colo_link_init(&dev->link, netdev_get_name(netdev), "peer", "frame");
     eth_addr_random(&dev->mac);
     dev->flags = NETDEV_UP;
     ovs_mutex_unlock(&dev->mutex);
@@ -588,9 +560,8 @@ netdev_colo_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     channel_close(dev);
+    colo_link_destroy(&dev->link);
     free(dev->last_error);
-    ofpbuf_uninit(&dev->rxbuf);
-    ofpbuf_uninit(&dev->txbuf);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
     update_burst_bytes();
@@ -808,7 +779,8 @@ netdev_colo_get_status(const struct netdev *netdev, struct smap *status)
         smap_add_format(status, "heartbeat_losses", "%"PRIu64,
                         dev->hb_losses);
     }
-    smap_add_format(status, "tx_queued_bytes", "%"PRIu32, dev->txbuf.size);
+    smap_add_format(status, "tx_queued_bytes", "%"PRIu32,
+                    dev->link.txbuf.size);
     smap_add_format(status, "tx_queued_packets", "%"PRIuSIZE, dev->tx_frames);
     ovs_mutex_unlock(&dev->mutex);
     return 0;
@@ -831,20 +803,20 @@ netdev_colo_send(struct netdev *netdev, int qid OVS_UNUSED,
                                     ? COLO_FRAME_VNET_HDR_LEN : 0);
 
         if (!colo_link_is_connected(&dev->link)
-            || dev->txbuf.size + framed > dev->tx_limit
+            || dev->link.txbuf.size + framed > dev->tx_limit
             || size > COLO_FRAME_MAX_LEN - COLO_FRAME_VNET_HDR_LEN) {
             dev->stats.tx_dropped++;
             continue;
         }
-        if (ofpbuf_tailroom(&dev->txbuf) < framed) {
+        if (ofpbuf_tailroom(&dev->link.txbuf) < framed) {
             /* Grow geometrically: ofpbuf_put() alone grows the buffer to
              * just fit, so that every frame queued behind a slow peer
              * would copy the whole queue (seen as multi-second main loop
              * iterations under AddressSanitizer). */
-            ofpbuf_prealloc_tailroom(&dev->txbuf,
-                                     MAX(framed, dev->txbuf.size));
+            ofpbuf_prealloc_tailroom(&dev->link.txbuf,
+                                     MAX(framed, dev->link.txbuf.size));
         }
-        colo_frame_encode(&dev->txbuf, dp_packet_data(packet), size,
+        colo_frame_encode(&dev->link.txbuf, dp_packet_data(packet), size,
                           dev->vnet_hdr);
         dev->tx_frames++;
         dev->stats.tx_packets++;
@@ -863,13 +835,13 @@ netdev_colo_send_wait(struct netdev *netdev, int qid OVS_UNUSED)
     struct netdev_colo *dev = netdev_colo_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    if (colo_link_is_connected(&dev->link) && dev->txbuf.size) {
+    if (colo_link_is_connected(&dev->link) && dev->link.txbuf.size) {
         stream_send_wait(dev->link.stream);
     }
     ovs_mutex_unlock(&dev->mutex);
 }
 
-/* Decodes the frames in 'dev->rxbuf' into 'batch'.  Returns false if the
+/* Decodes the frames in 'dev->link.rxbuf' into 'batch'.  Returns false if the
  * peer sent something invalid (the connection is then closed). */
 static bool
 decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
@@ -879,7 +851,7 @@ decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
         struct colo_frame frame;
         char *error;
 
-        switch (colo_frame_decode(dev->rxbuf.data, dev->rxbuf.size,
+        switch (colo_frame_decode(dev->link.rxbuf.data, dev->link.rxbuf.size,
                                   dev->vnet_hdr, &frame, &error)) {
         case COLO_FRAME_NEED_MORE:
             return true;
@@ -890,17 +862,17 @@ decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
             free(error);
             return false;
         case COLO_FRAME_HEARTBEAT:
-            ofpbuf_pull(&dev->rxbuf, frame.consumed);
+            ofpbuf_pull(&dev->link.rxbuf, frame.consumed);
             break;
         case COLO_FRAME_OK: {
             struct dp_packet *p = dp_packet_clone_data_with_headroom(
-                (const char *) dev->rxbuf.data + frame.eth_ofs,
+                (const char *) dev->link.rxbuf.data + frame.eth_ofs,
                 frame.eth_size, DP_NETDEV_HEADROOM);
 
             dp_packet_batch_add(batch, p);
             dev->stats.rx_packets++;
             dev->stats.rx_bytes += frame.eth_size;
-            ofpbuf_pull(&dev->rxbuf, frame.consumed);
+            ofpbuf_pull(&dev->link.rxbuf, frame.consumed);
             break;
         }
         default:
@@ -914,31 +886,20 @@ decode_frames(struct netdev_colo *dev, struct dp_packet_batch *batch)
 static bool
 read_stream(struct netdev_colo *dev) OVS_REQUIRES(dev->mutex)
 {
-    rewind_buffer(&dev->rxbuf);
-    ofpbuf_prealloc_tailroom(&dev->rxbuf, RX_CHUNK);
+    char *reason;
+    size_t n;
+    int error = colo_link_recv(&dev->link, RX_CHUNK, &n, &reason);
 
-    int n = stream_recv(dev->link.stream, ofpbuf_tail(&dev->rxbuf),
-                        RX_CHUNK);
-    if (n > 0) {
-        dev->rxbuf.size += n;
-        heard(dev);
-        return true;
-    } else if (n == -EAGAIN) {
-        return true;
-    } else if (!n) {
-        if (dev->rxbuf.size) {
-            dev->stats.rx_errors++;
-            disconnect(dev, EPROTO,
-                       xasprintf("peer closed the connection in the middle "
-                                 "of a frame (%"PRIu32" bytes pending)",
-                                 dev->rxbuf.size));
-        } else {
-            disconnect(dev, EOF, xstrdup("peer closed the connection"));
+    if (!error) {
+        if (n) {
+            heard(dev);
         }
-    } else {
-        disconnect(dev, -n, xasprintf("receive failed (%s)",
-                                      ovs_strerror(-n)));
+        return true;
     }
+    if (error == EPROTO) {
+        dev->stats.rx_errors++;
+    }
+    disconnect(dev, error, reason);
     return false;
 }
 
@@ -974,7 +935,7 @@ netdev_colo_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
 
     dp_packet_batch_init(batch);
     ovs_mutex_lock(&dev->mutex);
-    if (dev->txbuf.size) {
+    if (dev->link.txbuf.size) {
         /* What a send left queued: a PMD thread's port is not flushed by
          * the main loop in time, so do it here, on every poll. */
         flush_tx(dev);
@@ -1002,7 +963,7 @@ netdev_colo_rxq_wait(struct netdev_rxq *rxq)
         struct colo_frame frame;
         char *error;
 
-        if (colo_frame_decode(dev->rxbuf.data, dev->rxbuf.size,
+        if (colo_frame_decode(dev->link.rxbuf.data, dev->link.rxbuf.size,
                               dev->vnet_hdr, &frame, &error)
             != COLO_FRAME_NEED_MORE) {
             poll_immediate_wake();
