@@ -14,6 +14,8 @@
 #
 # Requires root, and colo_top (set by colo-bootstrap.sh).
 
+. "$colo_top/utilities/colo-lib.sh"
+
 COLO_BED_DIR=${COLO_BED_DIR:-/tmp/colo-bed}
 COLO_BED_NS=${COLO_BED_NS:-colo-}
 COLO_BED_NODES="primary secondary"
@@ -285,6 +287,14 @@ bed_pair_up() {
             return 1
         }
     done
+}
+
+# bed_stat NODE KEY [PAIR]: counter KEY of pair PAIR (vm1 by default) on
+# NODE, from the statistics column of its COLO row, as ovs-vswitchd last
+# wrote it: after traffic whose counters matter, colo_stats_settle first
+# (see colo-lib.sh).
+bed_stat() {
+    bed_vsctl "$1" get COLO "${3:-vm1}" "statistics:$2"
 }
 
 # bed_progress FILE: how many lines a stream client (colo-bed-client.py

@@ -38,6 +38,7 @@
 #                           false)
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+. "$(dirname "$0")/colo-lib.sh"
 colo_bootstrap
 checkpoints=${COLO_BENCH_CHECKPOINTS:-1000}
 warmup=${COLO_BENCH_WARMUP:-2}
@@ -147,10 +148,8 @@ for port_type in $port_types; do
         done
     done
     # Every checkpoint was requested once and flushed once.
-    ovs-appctl colo/show vm1 \
-        | sed -n 's/^ *\(checkpoint_requests\|checkpoints\)=//p' \
-        | tr '\n' ' ' \
-        | awk -v port=$port_type '{ printf "%s: %s checkpoint requests, " \
-                                    "%s checkpoints\n", port, $1, $2 }'
+    colo_stats_settle
+    printf '%s: %s checkpoint requests, %s checkpoints\n' $port_type \
+        "$(colo_stat checkpoint_requests)" "$(colo_stat checkpoints)"
     stop_daemons
 done

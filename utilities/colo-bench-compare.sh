@@ -70,6 +70,7 @@
 #                       "perf record -g" into it during the runs
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+. "$(dirname "$0")/colo-lib.sh"
 colo_bootstrap
 if ! command -v qemu-system-x86_64 >/dev/null; then
     echo "colo-bench-compare: qemu-system-x86_64 missing" >&2
@@ -297,9 +298,9 @@ EOF
             'BEGIN { printf "%s B: ovs/qemu = %.1fx\n", s, o / q }'
     done
     # No pair differed, so any checkpoint request would be spurious.
-    ovs-appctl colo/show vm1 \
-        | sed -n 's/^ *\(identical\|checkpoint_requests\)=//p' | tr '\n' ' ' \
-        | awk '{ printf "ovs: %s identical pairs, %s checkpoint requests\n", $1, $2 }'
+    printf 'ovs: %s identical pairs, %s checkpoint requests\n' \
+        "$(colo_stats_settle; colo_stat identical)" \
+        "$(colo_stat checkpoint_requests)"
 }
 
 diverge_rows() {
@@ -360,9 +361,8 @@ diverge_rows() {
                    'BEGIN { printf "%.1fx", o / q }')"
         done
     done
-    ovs-appctl colo/show vm1 \
-        | sed -n 's/^ *checkpoint_requests=//p' \
-        | awk '{ printf "ovs: %s checkpoint requests in all\n", $1 }'
+    printf 'ovs: %s checkpoint requests in all\n' \
+        "$(colo_stats_settle; colo_stat checkpoint_requests)"
 }
 
 # drive_pairs PREFIX N PAIRS: runs N drivers at once, each with PAIRS pairs,

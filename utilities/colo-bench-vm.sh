@@ -49,8 +49,9 @@ bed_manager_up
 cp /dev/null "$out/colo-manager.log"
 pair=colo                       # What the QEMU pair runs now: colo or qemu.
 
+# stat KEY: the primary's counter KEY, as last published (see bed_stat).
 stat() {
-    bed_appctl primary colo/show vm1 | sed -n "s/^    $1=//p"
+    bed_stat primary "$1"
 }
 
 # http_run PATH: $requests HTTP requests; prints requests/s, appends each
@@ -168,10 +169,11 @@ qemu_checkpoints() {
 }
 
 # checkpoints PATH: checkpoints so far on PATH's pair (colo: requests that
-# the comparator raised).
+# the comparator raised, once the counters of what came before are
+# published).
 checkpoints() {
     case $1 in
-        colo) stat checkpoint_requests ;;
+        colo) colo_stats_settle; stat checkpoint_requests ;;
         qemu) qemu_checkpoints ;;
         *) echo 0 ;;
     esac
@@ -193,6 +195,7 @@ path_run() {
         # The SVM missed what went the plain path: a checkpoint first,
         # not counted.
         bed_manager colo-manager/checkpoint vm1 >/dev/null
+        colo_stats_settle
         t0=$(stat timeouts)
     else
         # Plain forwarding on the primary node, above the pair's flows.

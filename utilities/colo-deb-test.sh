@@ -36,25 +36,19 @@ set -e
 debdir=$(cd "${1:-$colo_top/deb}" && pwd)
 base=$debdir/base
 root=$debdir/root
-passed=0
+. "$(dirname "$0")/colo-lib.sh"
 
-die() {
-    echo "colo-deb-test: FAILED: $*" >&2
+colo_check_diagnose() {
     for f in "$root"/var/log/openvswitch/*.log; do
         test -f "$f" || continue
-        echo "--- $f (last lines)" >&2
-        tail -n 15 "$f" >&2
+        echo "--- $f (last lines)"
+        tail -n 15 "$f"
     done
-    exit 1
-}
-pass() {
-    passed=$((passed + 1))
-    echo "colo-deb-test: ok: $*"
 }
 
-test "$(id -u)" = 0 || die "needs root (debootstrap, chroot, mounts)"
+test "$(id -u)" = 0 || fail "needs root (debootstrap, chroot, mounts)"
 ls "$debdir"/openvswitch-colo_*.deb >/dev/null 2>&1 \
-    || die "no packages in $debdir: run \"make deb\" first"
+    || fail "no packages in $debdir: run \"make deb\" first"
 
 dpkg-query -W -f='${Status}' debootstrap 2>/dev/null \
     | grep -q "install ok installed" \
@@ -69,7 +63,7 @@ if ! test -f "$base/.colo-complete"; then
     rm -rf "$base"
     debootstrap --variant=minbase bookworm "$base" "$mirror" \
         >"$debdir/debootstrap.log" 2>&1 \
-        || die "debootstrap failed: see $debdir/debootstrap.log"
+        || fail "debootstrap failed: see $debdir/debootstrap.log"
     touch "$base/.colo-complete"
 fi
 
@@ -114,7 +108,7 @@ in_root() {
 }
 apt_root() {
     in_root apt-get -y -qq -o Dpkg::Use-Pty=0 "$@" >>"$debdir/apt.log" 2>&1 \
-        || die "apt-get $*: see $debdir/apt.log"
+        || fail "apt-get $*: see $debdir/apt.log"
 }
 : >"$debdir/apt.log"
 
@@ -124,12 +118,12 @@ apt_root update
 apt_root install --no-install-recommends openvswitch-switch systemd
 stock=$(in_root dpkg-query -W -f='${Version}' openvswitch-switch)
 in_root /etc/init.d/openvswitch-switch start >/dev/null \
-    || die "the stock openvswitch-switch did not start"
+    || fail "the stock openvswitch-switch did not start"
 in_root ovs-vsctl --timeout=10 add-br colodeb0 \
     -- set Bridge colodeb0 datapath_type=netdev fail_mode=secure
 stock_schema=$(in_root ovs-vsctl get Open_vSwitch . db_version)
 in_root ovsdb-client list-tables | grep -qx COLO \
-    && die "the stock database already has a COLO table"
+    && fail "the stock database already has a COLO table"
 pass "(d1) stock openvswitch-switch $stock (schema $stock_schema) started" \
      "by its init script, bridge colodeb0 made"
 in_root /etc/init.d/openvswitch-switch stop >/dev/null
@@ -141,16 +135,16 @@ debs=$(cd "$root/debs" && ls openvswitch-common_*.deb \
 # shellcheck disable=SC2086
 apt_root install --no-install-recommends $debs
 version=$(in_root dpkg-query -W -f='${Version}' openvswitch-switch)
-test "$version" != "$stock" || die "openvswitch-switch is still $stock"
+test "$version" != "$stock" || fail "openvswitch-switch is still $stock"
 dpkg --compare-versions "$version" gt "$stock" \
-    || die "$version does not sort above $stock"
+    || fail "$version does not sort above $stock"
 in_root /etc/init.d/openvswitch-switch start >/dev/null \
-    || die "the upgraded openvswitch-switch did not start"
+    || fail "the upgraded openvswitch-switch did not start"
 schema=$(in_root ovs-vsctl get Open_vSwitch . db_version)
 in_root ovsdb-client list-tables | grep -qx COLO \
-    || die "the upgraded database has no COLO table"
+    || fail "the upgraded database has no COLO table"
 in_root ovs-vsctl br-exists colodeb0 \
-    || die "the bridge made before the upgrade is gone"
+    || fail "the bridge made before the upgrade is gone"
 pass "(d2) upgraded to $version with apt-get install ./*.deb: conf.db" \
      "converted from schema $stock_schema to $schema, COLO table added," \
      "bridge colodeb0 kept"
@@ -159,21 +153,21 @@ pass "(d2) upgraded to $version with apt-get install ./*.deb: conf.db" \
 in_root ovs-vsctl --timeout=10 add-port colodeb0 colo0 \
     -- set Interface colo0 type=colo options:remote=ptcp:7199:127.0.0.1 \
     -- add-port colodeb0 svm -- set Interface svm type=internal \
-    || die "colo channel port"
+    || fail "colo channel port"
 in_root ovs-vsctl --timeout=10 create COLO name=vm1 mode=secondary \
-    channel=colo0 >/dev/null || die "ovs-vsctl create COLO"
+    channel=colo0 >/dev/null || fail "ovs-vsctl create COLO"
 in_root ovs-vsctl --timeout=10 wait-until COLO vm1 status:mode=secondary \
-    || die "the pair did not come up"
-show=$(in_root ovs-appctl colo/show vm1) || die "colo/show: $show"
-echo "$show" | grep -q "vm1" || die "colo/show does not show vm1: $show"
+    || fail "the pair did not come up"
+show=$(in_root ovs-appctl colo/show vm1) || fail "colo/show: $show"
+echo "$show" | grep -q "vm1" || fail "colo/show does not show vm1: $show"
 printf '%s\n' \
     'in_port=colo0 actions=colo_rewrite(vm1),output:svm' \
     'in_port=svm actions=colo_rewrite(vm1),colo_mirror(vm1)' \
     'table=1,in_port=svm actions=colo_compare(vm1)' \
-    | in_root ovs-ofctl add-flows colodeb0 - || die "ovs-ofctl add-flows"
+    | in_root ovs-ofctl add-flows colodeb0 - || fail "ovs-ofctl add-flows"
 flows=$(in_root ovs-ofctl dump-flows colodeb0)
 for a in 'colo_rewrite(vm1)' 'colo_mirror(vm1)' 'colo_compare(vm1)'; do
-    echo "$flows" | grep -qF "$a" || die "dump-flows lacks $a: $flows"
+    echo "$flows" | grep -qF "$a" || fail "dump-flows lacks $a: $flows"
 done
 pass "(d3) COLO pair vm1 (mode secondary, channel colo0 listening) in" \
      "colo/show; colo_rewrite, colo_mirror and colo_compare flows added" \
@@ -181,26 +175,26 @@ pass "(d3) COLO pair vm1 (mode secondary, channel colo0 listening) in" \
 
 # (d4) The COLO tools.
 in_root ovs-colo-manager --help | grep -q -- "--node" \
-    || die "ovs-colo-manager --help"
+    || fail "ovs-colo-manager --help"
 in_root ovs-colo-notify --version | grep -q "Open vSwitch" \
-    || die "ovs-colo-notify --version"
+    || fail "ovs-colo-notify --version"
 for f in /usr/share/man/man8/ovs-colo-manager.8.gz \
          /usr/share/man/man8/ovs-colo-notify.8.gz \
          /usr/share/openvswitch/ovs-colo-cluster.ovsschema \
          /lib/systemd/system/ovs-colo-manager.service \
          /lib/systemd/system/ovs-colo-notify.service \
          /etc/default/openvswitch-colo; do
-    test -e "$root$f" || die "$f is missing"
+    test -e "$root$f" || fail "$f is missing"
 done
 for u in ovs-colo-manager ovs-colo-notify; do
     test ! -e "$root/etc/systemd/system/multi-user.target.wants/$u.service" \
-        || die "$u.service is enabled before it is configured"
+        || fail "$u.service is enabled before it is configured"
     state=$(in_root systemctl is-enabled "$u.service" 2>&1) || true
-    test "$state" = disabled || die "$u.service: is-enabled says $state"
+    test "$state" = disabled || fail "$u.service: is-enabled says $state"
     # (No man-db in the chroot: systemd-analyze cannot check Documentation=.)
     out=$(in_root systemd-analyze verify "/lib/systemd/system/$u.service" \
               2>&1 | grep -v "Command 'man " || true)
-    test -z "$out" || die "systemd-analyze verify $u.service: $out"
+    test -z "$out" || fail "systemd-analyze verify $u.service: $out"
 done
 in_root ovsdb-tool create-cluster /tmp/c.db \
     /usr/share/openvswitch/ovs-colo-cluster.ovsschema unix:/tmp/c.raft
@@ -210,9 +204,9 @@ in_root ovsdb-server /tmp/c.db --remote=punix:/tmp/c.sock \
 out=$(in_root ovs-colo-manager auto --self a --rundir /var/run/openvswitch \
           --cluster unix:/tmp/c.sock --cluster-ctl /tmp/c.ctl \
           --pair vm1,colodeb0,colo0,svm 2>&1) \
-    && die "ovs-colo-manager auto ran with a one-member cluster"
+    && fail "ovs-colo-manager auto ran with a one-member cluster"
 echo "$out" | grep -q "automatic failover needs three" \
-    || die "ovs-colo-manager auto: $out"
+    || fail "ovs-colo-manager auto: $out"
 in_root sh -c 'kill $(cat /tmp/c.pid)'
 pass "(d4) ovs-colo-manager and ovs-colo-notify run, man pages, schema," \
      "units (disabled, verified by systemd-analyze) and" \
@@ -244,7 +238,7 @@ for i in $(seq 100); do
     test $n = 3 && break
     sleep 0.1
 done
-test $n = 3 || die "the three-member cluster did not form"
+test $n = 3 || fail "the three-member cluster did not form"
 sed -i 's|^OVS_COLO_MANAGER_OPTS=.*|OVS_COLO_MANAGER_OPTS="--self a --rundir /var/run/openvswitch --cluster unix:/tmp/c1.sock --cluster-ctl /tmp/c1.ctl --pair vm1,colodeb0,colo0,svm"|' \
     "$root/etc/default/openvswitch-colo"
 unit=/lib/systemd/system/ovs-colo-manager.service
@@ -252,21 +246,21 @@ start=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$root$unit" \
             | sed -e 's/^ExecStart=//' -e 's/\\$//' | tr '\n' ' ')
 pidfile=$(sed -n 's/^PIDFile=//p' "$root$unit")
 in_root sh -c ". /etc/default/openvswitch-colo && $start" \
-    || die "the unit's command failed: $start"
+    || fail "the unit's command failed: $start"
 show=$(in_root ovs-appctl -t ovs-colo-manager colo-manager/show) \
-    || die "ovs-appctl -t ovs-colo-manager: $show"
-echo "$show" | grep -q "^node a:" || die "colo-manager/show: $show"
+    || fail "ovs-appctl -t ovs-colo-manager: $show"
+echo "$show" | grep -q "^node a:" || fail "colo-manager/show: $show"
 pid=$(in_root cat "$pidfile")
 log=/var/log/openvswitch/ovs-colo-manager.log
-grep -q "automatic failover on a" "$root$log" || die "nothing in $log"
+grep -q "automatic failover on a" "$root$log" || fail "nothing in $log"
 in_root logrotate -f /etc/logrotate.d/openvswitch-switch \
-    || die "logrotate failed"
-test -f "$root$log.1.gz" || die "$log was not rotated"
+    || fail "logrotate failed"
+test -f "$root$log.1.gz" || fail "$log was not rotated"
 # (Seen from the host, its files' paths start with $root.)
 fds=$(ls -l /proc/"$pid"/fd/)
 test "$(echo "$fds" | grep -c "> $root$log\$")" = 1 \
-    || die "the manager (pid $pid) did not reopen $log: $fds"
-in_root ovs-appctl -t ovs-colo-manager exit || die "the unit's ExecStop"
+    || fail "the manager (pid $pid) did not reopen $log: $fds"
+in_root ovs-appctl -t ovs-colo-manager exit || fail "the unit's ExecStop"
 for i in 1 2 3; do
     in_root sh -c "kill \$(cat /tmp/c$i.pid)"
 done
@@ -281,7 +275,7 @@ apt_root purge openvswitch-colo openvswitch-switch openvswitch-common \
     python3-openvswitch
 for f in /etc/openvswitch/conf.db /etc/default/openvswitch-colo \
          /usr/bin/ovs-colo-manager /usr/sbin/ovs-vswitchd; do
-    test ! -e "$root$f" || die "$f is still there after purge"
+    test ! -e "$root$f" || fail "$f is still there after purge"
 done
 pass "(d6) purged: conf.db, /etc/default/openvswitch-colo and the" \
      "programs gone"

@@ -23,35 +23,27 @@
 # ovs-vswitchd), telling the secondary QEMU with x-colo-lost-heartbeat.
 set -e
 . "$(dirname "$0")/colo-bootstrap.sh"
+COLO_CHECK_PREFIX="   "
 . "$(dirname "$0")/colo-bed.sh"
 
 bed_prepare colo-demo
 
-checks=0
 step() {
     printf '\n== %s\n' "$*"
-}
-ok() {
-    checks=$((checks + 1))
-    printf '   ok: %s\n' "$*"
-}
-fail() {
-    printf '   FAILED: %s\n' "$*" >&2
-    exit 1
 }
 
 trap 'bed_down' EXIT
 step "Starting the primary and secondary nodes (namespaces colo-primary, colo-secondary)"
 bed_up
 bed_vms_up
-ok "two ovsdb-server + ovs-vswitchd pairs, br0 on each"
+pass "two ovsdb-server + ovs-vswitchd pairs, br0 on each"
 if test "$COLO_BED_VMS" = qemu; then
-    ok "client namespace; PVM and SVM: a QEMU COLO pair in COLO state" \
+    pass "client namespace; PVM and SVM: a QEMU COLO pair in COLO state" \
        "(10.0.0.1, same MAC; taps pvm and svm on the nodes' br0), with the" \
        "flows of both nodes"
     expected="hello from the COLO guest"
 else
-    ok "client, PVM and SVM namespaces (PVM and SVM: 10.0.0.1, same MAC)," \
+    pass "client, PVM and SVM namespaces (PVM and SVM: 10.0.0.1, same MAC)," \
        "with the flows of both nodes"
     expected=$(cat "$COLO_BED_DIR/pvm/index.txt")
 fi
@@ -59,7 +51,7 @@ for node in primary secondary; do
     bed_vsctl "$node" wait-until Interface colo0 status:state=connected \
         || fail "$node: channel colo0 did not connect"
 done
-ok "channel colo0: secondary listens on 10.99.0.2:7100, primary connected:"
+pass "channel colo0: secondary listens on 10.99.0.2:7100, primary connected:"
 for node in primary secondary; do
     printf '     %-9s %s\n' "$node" \
         "$(bed_vsctl "$node" get Interface colo0 status:state status:peer \
@@ -74,7 +66,7 @@ bed_vsctl secondary create COLO name=vm1 mode=secondary channel=colo0 \
 for node in primary secondary; do
     bed_vsctl "$node" wait-until COLO vm1 status:state=active \
         || fail "$node: vm1 did not become active"
-    ok "$node: vm1 is $(bed_vsctl "$node" get COLO vm1 status:state)," \
+    pass "$node: vm1 is $(bed_vsctl "$node" get COLO vm1 status:state)," \
        "mode $(bed_vsctl "$node" get COLO vm1 status:mode)"
 done
 
@@ -87,25 +79,25 @@ bed_vsctl primary wait-until COLO vm1 status:state=error \
     || fail "bad option was not rejected"
 error=$(bed_vsctl primary get COLO vm1 status:error)
 case $error in
-    *options:compare-timeout*) ok "status:error = $error" ;;
+    *options:compare-timeout*) pass "status:error = $error" ;;
     *) fail "status:error does not name the option: $error" ;;
 esac
 bed_vsctl secondary wait-until COLO vm1 status:state=active \
     || fail "secondary affected"
-ok "secondary unaffected"
+pass "secondary unaffected"
 bed_vsctl primary set COLO vm1 options:compare-timeout=2000
 bed_vsctl primary wait-until COLO vm1 status:state=active \
     || fail "fixed option not applied"
 bed_appctl primary colo/show vm1 | grep -q 'compare-timeout=2000 ms' \
     || fail "colo/show does not show the new timeout"
-ok "fixed: compare-timeout=2000 ms in effect"
+pass "fixed: compare-timeout=2000 ms in effect"
 
 step "Manager: the checkpoint columns"
 bed_vsctl primary set COLO vm1 checkpoint_done=1
 bed_vsctl primary wait-until COLO vm1 checkpoint_done=1
 bed_appctl primary colo/show vm1 | grep -q 'checkpoint: requested 0, done 1' \
     || fail "colo/show does not show checkpoint_done"
-ok "checkpoint_done=1 written by the manager and seen by ovs-vswitchd"
+pass "checkpoint_done=1 written by the manager and seen by ovs-vswitchd"
 
 step "Client traffic through the pair (HTTP, TCP echo, UDP echo)"
 # A real guest's own traffic (an IPv6 duplicate address probe carries a
@@ -116,7 +108,7 @@ for i in $(seq 20); do
         || fail "HTTP request $i got no answer"
     test "$reply" = "$expected" || fail "HTTP request $i: wrong answer: $reply"
 done
-ok "20 HTTP requests, every answer correct: \"$expected\""
+pass "20 HTTP requests, every answer correct: \"$expected\""
 reply=$(bed_client /usr/bin/python3 -c '
 import socket
 s = socket.create_connection(("10.0.0.1", 7), timeout=10)
@@ -128,7 +120,7 @@ for i in range(10):
         out += s.recv(4096)
 print(len(out))
 ') || fail "TCP echo session failed"
-ok "TCP echo session: 10 lines, $reply bytes echoed"
+pass "TCP echo session: 10 lines, $reply bytes echoed"
 reply=$(bed_client /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -136,25 +128,25 @@ s.settimeout(10)
 s.sendto(b"ping over udp", ("10.0.0.1", 7))
 print(s.recvfrom(100)[0].decode())
 ') || fail "UDP echo failed"
-ok "UDP echo: $reply"
+pass "UDP echo: $reply"
 request=$(bed_vsctl primary get COLO vm1 checkpoint_request)
 test "$request" = "$request_before" \
     || fail "unexpected checkpoint request $request:" \
             "$(bed_vsctl primary get COLO vm1 checkpoint_reason)"
-ok "no checkpoint requested: PVM and SVM answered identically"
-stat() {
-    bed_appctl "$1" colo/show vm1 | sed -n "s/^    $2=//p"
-}
+pass "no checkpoint requested: PVM and SVM answered identically"
+# Counters as ovs-vswitchd publishes them in the COLO table (ovs-vsctl get
+# COLO vm1 statistics:KEY), once a second.
+colo_stats_settle
 printf '     primary:   compared %s bytes; %s packets identical, %s released, %s checkpoints\n' \
-    "$(stat primary compared_bytes)" "$(stat primary identical)" \
-    "$(stat primary released)" "$(stat primary checkpoints)"
+    "$(bed_stat primary compared_bytes)" "$(bed_stat primary identical)" \
+    "$(bed_stat primary released)" "$(bed_stat primary checkpoints)"
 printf '     secondary: %s TCP offsets learned, %s segments rewritten, %s mirrored\n' \
-    "$(stat secondary rewrite_offsets_learned)" \
-    "$(stat secondary rewrite_rewritten)" "$(stat secondary mirrored)"
+    "$(bed_stat secondary rewrite_offsets_learned)" \
+    "$(bed_stat secondary rewrite_rewritten)" "$(bed_stat secondary mirrored)"
 
 step "Starting the reference manager (utilities/ovs-colo-manager)"
 bed_manager_up || fail "manager did not start"
-ok "watching vm1 on both nodes; control socket $COLO_BED_DIR/manager.ctl"
+pass "watching vm1 on both nodes; control socket $COLO_BED_DIR/manager.ctl"
 
 step "Divergence: the SVM's server answers differently"
 request_before=$(bed_vsctl primary get COLO vm1 checkpoint_request)
@@ -176,22 +168,22 @@ else
 fi
 request=$(bed_vsctl primary get COLO vm1 checkpoint_request)
 test "$request" -gt "$request_before" || fail "no checkpoint request"
-ok "checkpoint $request requested: $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
-ok "the PVM's answer was held until the checkpoint; the manager's log:"
+pass "checkpoint $request requested: $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
+pass "the PVM's answer was held until the checkpoint; the manager's log:"
 sed -n 's/^[^ ]* /     /p' "$COLO_BED_DIR/manager.log" | grep checkpoint
 test "$reply" = "$expected_reply" || fail "the client got: $reply"
-ok "the held answer (the PVM's) reached the client: \"$reply\""
+pass "the held answer (the PVM's) reached the client: \"$reply\""
 reply=$(bed_client curl -s -m 10 http://10.0.0.1/) || fail "no answer"
 test "$reply" = "$expected" || fail "wrong answer after the checkpoint"
 test "$(bed_vsctl primary get COLO vm1 checkpoint_request)" = "$request" \
     || fail "a further checkpoint was requested"
-ok "traffic goes on, compared again, no further request"
+pass "traffic goes on, compared again, no further request"
 
 step "Manager: an unknown pair is an error"
 if bed_appctl primary colo/show vm2 2>/dev/null; then
     fail "colo/show vm2 succeeded"
 fi
-ok "colo/show vm2: $(bed_appctl primary colo/show vm2 2>&1 | head -1)"
+pass "colo/show vm2: $(bed_appctl primary colo/show vm2 2>&1 | head -1)"
 
 step "Failover: the primary node dies during a live TCP stream"
 bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" stream \
@@ -199,49 +191,47 @@ bed_client /usr/bin/python3 "$colo_top/utilities/colo-bed-client.py" stream \
     >"$COLO_BED_DIR/client/stream.out" &
 stream_pid=$!
 progress() {
-    cat "$COLO_BED_DIR/client/progress" 2>/dev/null || echo 0
+    bed_progress "$COLO_BED_DIR/client/progress"
 }
-for i in $(seq 100); do
-    test "$(progress)" -ge 200 && break
-    sleep 0.1
-done
-test "$(progress)" -ge 200 || fail "the stream does not flow"
-ok "client: echo stream to 10.0.0.1:7, a 64-byte line every 10 ms," \
+bed_wait_progress "$COLO_BED_DIR/client/progress" 200 \
+    || fail "the stream does not flow"
+pass "client: echo stream to 10.0.0.1:7, a 64-byte line every 10 ms," \
    "$(progress) lines so far"
 primary_figures=$(printf '%s packets compared identical, %s released, %s diverged, %s checkpoint requests, %s checkpoints' \
-    "$(stat primary identical)" "$(stat primary released)" \
-    "$(stat primary diverged_payload)" "$(stat primary checkpoint_requests)" \
-    "$(stat primary checkpoints)")
+    "$(bed_stat primary identical)" "$(bed_stat primary released)" \
+    "$(bed_stat primary diverged_payload)" "$(bed_stat primary checkpoint_requests)" \
+    "$(bed_stat primary checkpoints)")
 kill -9 "$(cat "$COLO_BED_DIR/primary/ovs-vswitchd.pid")"
 if test "$COLO_BED_VMS" = qemu; then
     kill -9 "$(cat "$COLO_BED_DIR/qemu/primary.pid")"
 fi
 killed_at=$(progress)
 if test "$COLO_BED_VMS" = qemu; then
-    ok "primary node killed (kill -9 of its ovs-vswitchd and its QEMU)" \
+    pass "primary node killed (kill -9 of its ovs-vswitchd and its QEMU)" \
        "at line $killed_at"
 else
-    ok "primary's ovs-vswitchd killed (kill -9) at line $killed_at"
+    pass "primary's ovs-vswitchd killed (kill -9) at line $killed_at"
 fi
 out=$(bed_manager colo-manager/failover secondary vm1 br0 uplink svm) \
     || fail "failover: $out"
-ok "manager: $out (mode=failover, then the failover flows in one bundle):"
+pass "manager: $out (mode=failover, then the failover flows in one bundle):"
 bed_exec secondary "$(bed_ovs utilities/ovs-ofctl)" --no-stats dump-flows \
     br0 | sed 's/^ */     /'
 wait "$stream_pid" || fail "the stream broke: $(cat "$COLO_BED_DIR/client/stream.out")"
 test "$(progress)" -gt $((killed_at + 100)) || fail "the stream stopped"
-ok "the client's $(cat "$COLO_BED_DIR/client/stream.out")"
-ok "served by the SVM through the secondary after line $killed_at:" \
-   "$(stat secondary rewrite_rewritten) segments rewritten"
+pass "the client's $(cat "$COLO_BED_DIR/client/stream.out")"
+colo_stats_settle
+pass "served by the SVM through the secondary after line $killed_at:" \
+   "$(bed_stat secondary rewrite_rewritten) segments rewritten"
 reply=$(bed_client curl -s -m 10 http://10.0.0.1/) || fail "no answer"
 test "$reply" = "$expected" || fail "wrong answer after failover"
-ok "new connections are served by the SVM too"
+pass "new connections are served by the SVM too"
 
 step "Summary"
-printf '   primary:   until killed: %s\n' "$primary_figures"
+printf '   primary:   until killed (as last published): %s\n' "$primary_figures"
 printf '   secondary: %s\n' \
     "$(bed_vsctl secondary --columns=name,mode,status --bare list COLO | tr '\n' ' ')"
 printf '   manager:   %s; vm1 failed over to the secondary\n' \
     "$(bed_manager colo-manager/show | tail -1)"
 printf '   client:    %s\n' "$(cat "$COLO_BED_DIR/client/stream.out")"
-printf '   %d checks passed; tearing the bed down.\n' "$checks"
+printf '   %d checks passed; tearing the bed down.\n' "$passed"

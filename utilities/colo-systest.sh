@@ -41,23 +41,13 @@ bed_prepare colo-systest
 
 COLO_SYSTEST_REQUESTS=${COLO_SYSTEST_REQUESTS:-1000}
 COLO_SYSTEST_STOCK_PERCENT=${COLO_SYSTEST_STOCK_PERCENT:-50}
-passed=0
-fail() {
-    echo "colo-systest: FAILED: $*" >&2
+colo_check_diagnose() {
     for node in primary secondary; do
-        echo "--- $node: colo/show vm1" >&2
-        bed_appctl "$node" colo/show vm1 >&2 || true
+        echo "--- $node: colo/show vm1"
+        bed_appctl "$node" colo/show vm1 || true
     done
-    echo "--- manager log" >&2
-    cat "$COLO_BED_DIR/manager.log" >&2 || true
-    exit 1
-}
-pass() {
-    passed=$((passed + 1))
-    echo "colo-systest: ok: $*"
-}
-stat() {
-    bed_appctl "$1" colo/show vm1 | sed -n "s/^    $2=//p"
+    echo "--- manager log"
+    cat "$COLO_BED_DIR/manager.log" || true
 }
 requests() {
     bed_vsctl primary get COLO vm1 checkpoint_request
@@ -149,11 +139,13 @@ udp_check 10.0.0.1 20 || fail "UDP echo"
 pass "(a) 20 UDP echoes"
 test "$(requests)" = 0 || fail "checkpoint requested: \
 $(bed_vsctl primary get COLO vm1 checkpoint_reason)"
-test "$(stat primary diverged_payload)" = 0 || fail "divergence counted"
-test "$(stat primary identical)" -gt "$COLO_SYSTEST_REQUESTS" \
-    || fail "too few packets compared identical: $(stat primary identical)"
-pass "(a) no checkpoint request; $(stat primary identical) packets compared" \
-     "identical, $(stat secondary rewrite_offsets_learned) TCP offsets learned"
+colo_stats_settle
+test "$(bed_stat primary diverged_payload)" = 0 || fail "divergence counted"
+identical=$(bed_stat primary identical)
+test "$identical" -gt "$COLO_SYSTEST_REQUESTS" \
+    || fail "too few packets compared identical: $identical"
+pass "(a) no checkpoint request; $identical packets compared identical," \
+     "$(bed_stat secondary rewrite_offsets_learned) TCP offsets learned"
 
 # (b) Divergence; the manager's hook makes the SVM answer like the PVM.
 # The SVM's answer is as long as the PVM's, so that the bed's SVM, which
@@ -213,7 +205,8 @@ pass "(d) 20 more UDP echoes, no further request"
 # connection survives, and each divergence costs exactly one checkpoint
 # (the client waits for each answer, so divergences never overlap).
 before=$(requests)
-before_flushed=$(stat primary flushed)
+colo_stats_settle
+before_flushed=$(bed_stat primary flushed)
 echo 25 >"$COLO_BED_DIR/svm/index.txt.diverge-every"
 bad=$(http_check 10.0.0.1 300) || fail "HTTP requests with periodic divergence failed"
 rm -f "$COLO_BED_DIR/svm/index.txt.diverge-every"
@@ -222,9 +215,11 @@ n=$(( $(requests) - before ))
 test "$n" = 12 || fail "$n checkpoint requests for 12 divergences"
 bed_vsctl primary wait-until COLO vm1 "checkpoint_done=$(requests)" \
     || fail "the last checkpoint was not acknowledged"
+colo_stats_settle
 pass "(f) periodic divergence: 300 HTTP answers, all the PVM's, 12" \
-     "divergences, 12 checkpoints; $(( $(stat primary flushed) - before_flushed ))" \
-     "held packets released by them"
+     "divergences, 12 checkpoints;" \
+     "$(( $(bed_stat primary flushed) - before_flushed )) held packets" \
+     "released by them"
 
 # (f) A bulk stream from the VM whose SVM copy diverges every 300th
 # 64 KiB pattern, read for 4 s through a 32 KiB TCP window (small bursts:
@@ -234,7 +229,7 @@ pass "(f) periodic divergence: 300 HTTP answers, all the PVM's, 12" \
 # stream goes on at once rather than waiting 3 s for copies the flush
 # discarded.
 before=$(requests)
-before_timeouts=$(stat primary timeouts)
+before_timeouts=$(bed_stat primary timeouts)
 ofo() {
     bed_client nstat -az TcpExtTCPOFOQueue | awk '/TCPOFOQueue/ { print $2 }'
 }
@@ -249,7 +244,8 @@ n=$(( $(requests) - before ))
 test "$divergences" -gt 0 || fail "the SVM's stream never diverged ($out)"
 test "$n" -ge 1 && test "$n" -le "$divergences" \
     || fail "$n checkpoint requests for $divergences divergences"
-test "$(stat primary timeouts)" = "$before_timeouts" \
+colo_stats_settle
+test "$(bed_stat primary timeouts)" = "$before_timeouts" \
     || fail "a compare timeout raised a request during the stream"
 bed_vsctl primary wait-until COLO vm1 "checkpoint_done=$(requests)" \
     || fail "the last checkpoint was not acknowledged"
@@ -289,7 +285,8 @@ pass "(e) channel restored: resync checkpoint ($reason), acknowledged," \
      "no longer degraded"
 wait "$cut_pid" || fail "stream across the cut: $(cat "$COLO_BED_DIR/client/cut.out")"
 pass "(e) $(cat "$COLO_BED_DIR/client/cut.out")"
-test "$(stat primary unprotected)" -gt 0 \
+colo_stats_settle
+test "$(bed_stat primary unprotected)" -gt 0 \
     || fail "no packet counted unprotected while degraded"
 
 # (s) The host as shipped.  check-source checks that every byte is the
@@ -323,7 +320,7 @@ for node in primary secondary; do
     bed_vsctl $node remove COLO vm1 options port-rx-buffer
 done
 before=$(requests)
-gaps=$(stat primary secondary_gaps)
+gaps=$(bed_stat primary secondary_gaps)
 colo=$(client_py "$colo_top/utilities/colo-bed-client.py" check-source \
        10.0.0.1 9 5) || fail "bulk transfer through the pair: $colo"
 want=4194304    # The default.
@@ -336,10 +333,11 @@ awk -v c="$(gbps "$colo")" -v p="$(gbps "$plain")" \
     -v pct="$COLO_SYSTEST_STOCK_PERCENT" 'BEGIN { exit !(c * 100 >= p * pct) }' \
     || fail "from the VM on a stock host: pair $colo, plain OVS $plain:" \
             "below $COLO_SYSTEST_STOCK_PERCENT %"
+colo_stats_settle
 pass "(s) net.core.rmem_default $(sysctl -n net.core.rmem_default):" \
      "5 s from the VM, plain OVS (pvm buffer $plain_rb) $plain; the pair" \
      "(pvm and svm buffers $want) $colo, every byte the PVM's, in order" \
-     "($(( $(stat primary secondary_gaps) - gaps )) secondary gaps," \
+     "($(( $(bed_stat primary secondary_gaps) - gaps )) secondary gaps," \
      "$(( $(requests) - before )) checkpoints)"
 
 # (c) Failover during an IPv4 and an IPv6 stream.
@@ -366,7 +364,9 @@ test "$(progress v4)" -gt $((v4_at + 100)) || fail "IPv4 stream stopped"
 test "$(progress v6)" -gt $((v6_at + 100)) || fail "IPv6 stream stopped"
 pass "(c) IPv4 $(cat "$COLO_BED_DIR/client/v4.out")"
 pass "(c) IPv6 $(cat "$COLO_BED_DIR/client/v6.out")"
-test "$(stat secondary rewrite_rewritten)" -gt 0 || fail "nothing rewritten"
+colo_stats_settle
+test "$(bed_stat secondary rewrite_rewritten)" -gt 0 \
+    || fail "nothing rewritten"
 bad=$(http_check 10.0.0.1 20) || fail "HTTP after failover"
 test "$bad" = 0 || fail "$bad wrong answers after failover"
 udp_check fd00::1 5 || fail "UDP after failover"

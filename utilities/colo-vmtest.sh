@@ -56,7 +56,6 @@ ns=${COLO_VMTEST_NS:-colovm-}
 dir=$(mktemp -d /tmp/colo-vmtest.XXXXXX)
 checkpoints=${COLO_VMTEST_CHECKPOINTS:-50}
 COLO_VMTEST_REQUESTS=${COLO_VMTEST_REQUESTS:-200}
-passed=0
 
 ovs=$colo_top/ovs-build
 vsctl() {
@@ -78,33 +77,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "colo-vmtest: FAILED: $*" >&2
+colo_check_diagnose() {
     for role in primary secondary; do
-        echo "--- $role console (last lines)" >&2
-        tail -n 20 "$dir/$role.console" >&2 || true
-        echo "--- $role QEMU log" >&2
-        cat "$dir/$role.log" >&2 || true
+        echo "--- $role console (last lines)"
+        tail -n 20 "$dir/$role.console" || true
+        echo "--- $role QEMU log"
+        cat "$dir/$role.log" || true
     done
     if test -f "$dir/manager.log"; then
-        echo "--- manager log" >&2
-        cat "$dir/manager.log" >&2
+        echo "--- manager log"
+        cat "$dir/manager.log"
     fi
     if test -d "$COLO_BED_DIR/qemu"; then
         for role in primary secondary; do
-            echo "--- bed: $role console (last lines)" >&2
-            tail -n 20 "$COLO_BED_DIR/qemu/$role.console" >&2 || true
+            echo "--- bed: $role console (last lines)"
+            tail -n 20 "$COLO_BED_DIR/qemu/$role.console" || true
         done
-        echo "--- bed: primary colo/show vm1" >&2
-        bed_appctl primary colo/show vm1 >&2 || true
-        echo "--- bed: manager log" >&2
-        cat "$COLO_BED_DIR/manager.log" >&2 || true
+        echo "--- bed: primary colo/show vm1"
+        bed_appctl primary colo/show vm1 || true
+        echo "--- bed: manager log"
+        cat "$COLO_BED_DIR/manager.log" || true
     fi
-    exit 1
-}
-pass() {
-    passed=$((passed + 1))
-    echo "colo-vmtest: ok: $*"
 }
 # get NS PATH [HOST]: the body of http://HOST/PATH (HOST 10.0.0.10 by
 # default), fetched from namespace NS.
@@ -401,15 +394,16 @@ pauses=$(sed -n 's/.*VMs paused \([0-9.]*\) ms.*/\1/p' \
          "$COLO_BED_DIR/manager.log" | sort -n | sed -n '1p;$p' | paste -sd-)
 forced=$(grep -c "QEMU checkpoint done in" "$COLO_BED_DIR/manager.log") \
     || true
+colo_stats_settle
 pass "(v4) a TCP echo connection kept across the 5 checkpoints below," \
      "4 KiB echoed byte for byte in each of $(cat "$dir/long-echo.out"), no" \
      "checkpoint request in the 20 rounds after them"
 pass "(v4) 5 divergent answers, each with its checkpoint; $forced" \
-     "checkpoints forced over QMP in all, $(bed_appctl primary colo/show vm1 \
-        | sed -n 's/^    timeouts=//p') compare timeouts; checkpoint_started" \
+     "checkpoints forced over QMP in all, $(bed_stat primary timeouts)" \
+     "compare timeouts; checkpoint_started" \
      "written on both nodes $started_ms ms after STOP (VMs paused" \
-     "$pauses ms), $(bed_appctl primary colo/show vm1 \
-        | sed -n 's/^    deferred=//p') packets deferred past a checkpoint"
+     "$pauses ms), $(bed_stat primary deferred) packets deferred past a" \
+     "checkpoint"
 "$vm" console-check "$COLO_BED_DIR/qemu" || fail "kernel error on a console"
 
 # (v5) Failover: the primary QEMU dies during an IPv4 and an IPv6 stream.
