@@ -726,6 +726,42 @@ test_table_full(struct ovs_cmdl_context *ctx OVS_UNUSED)
     clear_released();
 }
 
+/* A full table evicts an ended connection before an open one, even an open
+ * one used less recently. */
+static void
+test_table_evicts_ended(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct colo_options o = *default_options();
+    struct ds conns = DS_EMPTY_INITIALIZER;
+    struct colo_compare *cmp;
+
+    o.max_connections = 2;
+    cmp = new_compare(&o);
+
+    /* Port 1: open, used first. */
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 1, .seq = 1, .data = "a"), 0);
+    feed(cmp, COLO_SECONDARY, SPEC(.sport = 1, .seq = 1, .data = "a"), 0);
+    /* Port 2: FIN both ways, used after. */
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 2, .seq = 1, .data = "bye",
+                                 .flags = TCP_FIN | TCP_ACK), 1);
+    feed(cmp, COLO_SECONDARY, SPEC(.sport = 2, .seq = 1, .data = "bye",
+                                   .flags = TCP_FIN | TCP_ACK), 1);
+    ovs_assert(n_released == 2);
+
+    /* Port 3 finds the table full: port 2 goes, port 1 stays. */
+    feed(cmp, COLO_PRIMARY, SPEC(.sport = 3, .seq = 1, .data = "c"), 2);
+    ovs_assert(stats(cmp).conns_evicted == 1);
+    ovs_assert(stats(cmp).connections == 2);
+    colo_compare_dump_conns(cmp, 2, &conns);
+    ovs_assert(strstr(ds_cstr(&conns), ":1->"));
+    ovs_assert(!strstr(ds_cstr(&conns), ":2->"));
+    ovs_assert(strstr(ds_cstr(&conns), ":3->"));
+    ds_destroy(&conns);
+    colo_compare_destroy(cmp);
+    ovs_assert(n_released == 3);
+    clear_released();
+}
+
 /* FIN from both sides ends a connection after a short linger. */
 static void
 test_close(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -1263,6 +1299,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"timeout", NULL, 0, 0, test_timeout, OVS_RO},
     {"queue-full", NULL, 0, 0, test_queue_full, OVS_RO},
     {"table-full", NULL, 0, 0, test_table_full, OVS_RO},
+    {"table-evicts-ended", NULL, 0, 0, test_table_evicts_ended, OVS_RO},
     {"close", NULL, 0, 0, test_close, OVS_RO},
     {"fin-waits", NULL, 0, 0, test_fin_waits, OVS_RO},
     {"ipv6-vlan", NULL, 0, 0, test_ipv6_vlan, OVS_RO},
