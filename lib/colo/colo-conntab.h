@@ -36,9 +36,9 @@
  *
  * Ending.  A TCP connection has ended once each direction sent a FIN, or
  * either sent a RST (colo_conntab_track_tcp()).  An ended connection is
- * forgotten after CLOSED_LINGER_MS without traffic (or the idle timeout if
- * that is shorter), which absorbs late retransmissions; any other
- * connection after the idle timeout.
+ * forgotten after COLO_CONNTAB_CLOSED_LINGER_MS without traffic (or the
+ * idle timeout if that is shorter), which absorbs late retransmissions;
+ * any other connection after the idle timeout.
  *
  * Busy connections.  The engine's class says whether a connection holds
  * packets; a busy connection is never evicted nor expired: its packets must
