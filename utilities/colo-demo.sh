@@ -32,6 +32,27 @@ step() {
     printf '\n== %s\n' "$*"
 }
 
+# What a failed check prints: each node's pair, its COLO row's checkpoint
+# columns and the COLO lines of its ovs-vswitchd log, and the manager's log.
+colo_check_diagnose() {
+    local node
+    for node in primary secondary; do
+        echo "--- $node: colo/show vm1"
+        bed_appctl "$node" colo/show vm1 || true
+        echo "--- $node: COLO vm1 checkpoint columns"
+        bed_vsctl "$node" --columns=checkpoint_request,checkpoint_reason,checkpoint_done \
+            list COLO vm1 || true
+        echo "--- $node: ovs-vswitchd.log, COLO lines (last 40)"
+        grep -i colo "$COLO_BED_DIR/$node/ovs-vswitchd.log" | tail -n 40 || true
+    done
+    if test -f "$COLO_BED_DIR/manager.log"; then
+        echo "--- manager log"
+        cat "$COLO_BED_DIR/manager.log"
+        echo "--- checkpoints the manager's hook took"
+        cat "$COLO_BED_DIR/checkpoints" 2>/dev/null || true
+    fi
+}
+
 trap 'bed_down' EXIT
 step "Starting the primary and secondary nodes (namespaces colo-primary, colo-secondary)"
 bed_up
@@ -149,6 +170,7 @@ bed_manager_up || fail "manager did not start"
 pass "watching vm1 on both nodes; control socket $COLO_BED_DIR/manager.ctl"
 
 step "Divergence: the SVM's server answers differently"
+bed_wait_settled primary || fail "the pair did not settle before the divergence"
 request_before=$(bed_vsctl primary get COLO vm1 checkpoint_request)
 if test "$COLO_BED_VMS" = qemu; then
     # The guest's clock in ns and random bytes: each VM answers its own.
