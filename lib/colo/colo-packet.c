@@ -161,35 +161,6 @@ colo_packet_classify(struct dp_packet *p, struct colo_packet *cp)
     }
 }
 
-uint32_t
-colo_conn_key_hash(const struct colo_conn_key *key)
-{
-    return hash_bytes(key, sizeof *key, 0);
-}
-
-bool
-colo_conn_key_equal(const struct colo_conn_key *a,
-                    const struct colo_conn_key *b)
-{
-    return !memcmp(a, b, sizeof *a);
-}
-
-/* Returns the key of the other direction of 'key''s connection: source and
- * destination (addresses and ports) swapped. */
-struct colo_conn_key
-colo_conn_key_reverse(const struct colo_conn_key *key)
-{
-    struct colo_conn_key r = *key;
-
-    r.src = key->dst;
-    r.dst = key->src;
-    r.src_port = key->dst_port;
-    r.dst_port = key->src_port;
-    r.eth_src = key->eth_dst;
-    r.eth_dst = key->eth_src;
-    return r;
-}
-
 /* Appends a human-readable form of 'key' to 's', e.g.
  * "tcp 10.0.0.1:80->10.0.0.2:5000". */
 void

@@ -51,9 +51,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include "hash.h"
 #include "openvswitch/flow.h"
 #include "openvswitch/packets.h"
 #include "openvswitch/types.h"
+#include "util.h"
 
 struct dp_packet;
 struct ds;
@@ -101,10 +104,41 @@ struct colo_packet {
 void colo_packet_classify(struct dp_packet *, struct colo_packet *);
 bool colo_packet_ip_is_malformed(const struct dp_packet *,
                                  const struct flow *);
-uint32_t colo_conn_key_hash(const struct colo_conn_key *);
-bool colo_conn_key_equal(const struct colo_conn_key *,
-                         const struct colo_conn_key *);
-struct colo_conn_key colo_conn_key_reverse(const struct colo_conn_key *);
 void colo_conn_key_format(const struct colo_conn_key *, struct ds *);
+
+/* The key functions run once or twice per packet: inline, and the hash
+ * over 32-bit words (the key has no padding that is not zeroed). */
+BUILD_ASSERT_DECL(sizeof(struct colo_conn_key) % 4 == 0);
+
+static inline uint32_t
+colo_conn_key_hash(const struct colo_conn_key *key)
+{
+    return hash_words(ALIGNED_CAST(const uint32_t *, key),
+                      sizeof *key / 4, 0);
+}
+
+static inline bool
+colo_conn_key_equal(const struct colo_conn_key *a,
+                    const struct colo_conn_key *b)
+{
+    return !memcmp(a, b, sizeof *a);
+}
+
+/* Returns the key of the other direction of 'key''s connection: source and
+ * destination (addresses, ports and, for frames, Ethernet addresses)
+ * swapped. */
+static inline struct colo_conn_key
+colo_conn_key_reverse(const struct colo_conn_key *key)
+{
+    struct colo_conn_key r = *key;
+
+    r.src = key->dst;
+    r.dst = key->src;
+    r.src_port = key->dst_port;
+    r.dst_port = key->src_port;
+    r.eth_src = key->eth_dst;
+    r.eth_dst = key->eth_src;
+    return r;
+}
 
 #endif /* colo-packet.h */
