@@ -49,6 +49,8 @@ VLOG_DEFINE_THIS_MODULE(colo_dp);
 COVERAGE_DEFINE(colo_dp_unknown_pair);
 COVERAGE_DEFINE(colo_dp_bad_action);
 COVERAGE_DEFINE(colo_dp_release_paused);
+COVERAGE_DEFINE(colo_dp_mirror_batched);
+COVERAGE_DEFINE(colo_dp_mirror_direct);
 
 /* A packet a pair let go, waiting in its release queue. */
 struct colo_release {
@@ -115,6 +117,9 @@ struct colo_dp_pair {
     struct colo_options options OVS_GUARDED;
     char *channel_name OVS_GUARDED; /* Channel interface, or NULL. */
     struct netdev *channel OVS_GUARDED; /* Its netdev, once it exists. */
+    uint32_t channel_port OVS_GUARDED;  /* Its datapath port, as last found
+                                         * by the mirror ('hint' of struct
+                                         * colo_dp_recirc's 'output'). */
 
     struct colo_compare *cmp OVS_GUARDED;   /* In primary mode. */
     struct colo_rewriter *rw OVS_GUARDED;   /* In secondary and failover. */
@@ -151,7 +156,12 @@ struct colo_dp_pair {
     struct colo_dp_stats stats OVS_GUARDED;
 };
 
-/* Guards 'pair_list' and changes to 'pairs'. */
+/* Guards 'pair_list' and changes to 'pairs'.
+ *
+ * Lock order: colo_dp_list_mutex, then a pair's 'mutex', then the locks a
+ * send on the channel takes (netdev-colo's colo_list_mutex and a channel's
+ * mutex; dpif-netdev's tx port locks when the mirror's output batch is
+ * flushed).  No lock is held while released packets are recirculated. */
 static struct ovs_mutex colo_dp_list_mutex = OVS_MUTEX_INITIALIZER;
 
 /* Every pair, removed ones included until their queue is delivered. */
@@ -1099,8 +1109,13 @@ pair_has_request(const struct colo_dp_pair *pair) OVS_REQUIRES(pair->mutex)
                 || (pair->degraded && pair->missed && pair->linked)));
 }
 
+/* Sends a copy of 'batch' to the peer on 'pair''s channel: through the
+ * datapath's output batching on the channel's port, as an output action
+ * would ('rc'), or straight to the channel if the datapath has no such
+ * port. */
 static void
-execute_mirror(struct colo_dp_pair *pair, struct dp_packet_batch *batch)
+execute_mirror(struct colo_dp_pair *pair, struct dp_packet_batch *batch,
+               const struct colo_dp_recirc *rc)
     OVS_REQUIRES(pair->mutex)
 {
     if (!pair->channel || pair->mode == COLO_MODE_DISABLED
@@ -1114,7 +1129,14 @@ execute_mirror(struct colo_dp_pair *pair, struct dp_packet_batch *batch)
     if (pair->cmp && !pair->linked) {
         pair->missed = true;
     }
-    netdev_send(pair->channel, 0, &copy, true);
+    size_t n = dp_packet_batch_size(&copy);
+    if (rc->output
+        && rc->output(&copy, pair->channel, &pair->channel_port, rc->aux)) {
+        COVERAGE_ADD(colo_dp_mirror_batched, n);
+    } else {
+        COVERAGE_ADD(colo_dp_mirror_direct, n);
+        netdev_send(pair->channel, 0, &copy, true);
+    }
 }
 
 static void
@@ -1238,7 +1260,7 @@ colo_dp_execute(const void *dp, struct dp_packet_batch *batch,
             pair->dp = dp;
             pair_update_link(pair);
             pair_note_port(pair, in_netdev);
-            execute_mirror(pair, batch);
+            execute_mirror(pair, batch, rc);
             ovs_mutex_unlock(&pair->mutex);
         }
         if (should_steal) {

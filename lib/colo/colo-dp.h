@@ -201,14 +201,21 @@ void colo_dp_set_recirc_ops(bool (*ref)(uint32_t), void (*unref)(uint32_t));
 
 /* Datapath side.  'dp' identifies the datapath (it is only compared).
  *
- * The datapath gives colo_dp_execute() and colo_dp_flush_released() a
- * recirculation function with its thread context in 'aux'.  'recirc'
- * recirculates a batch of packets (which carry their recirc_id) at
- * recirculation depth 'depth' + 1, or drops them if that is too deep;
- * 'flush' sends what the thread queued on its output ports. */
+ * The datapath gives colo_dp_execute() and colo_dp_flush_released() its
+ * functions, with its thread context in 'aux'.  'recirc' recirculates a
+ * batch of packets (which carry their recirc_id) at recirculation depth
+ * 'depth' + 1, or drops them if that is too deep; 'flush' sends what the
+ * thread queued on its output ports; 'output' queues 'batch' (consumed) on
+ * the thread's output batch of the datapath port whose netdev is 'netdev',
+ * as an output action does, and returns true, or returns false, leaving
+ * 'batch' alone, if no port of the datapath has that netdev.  '*hint' is
+ * the caller's memory of the port (0 at first): tried first, and set to
+ * the port found. */
 struct colo_dp_recirc {
     void (*recirc)(struct dp_packet_batch *, unsigned int depth, void *aux);
     void (*flush)(void *aux);
+    bool (*output)(struct dp_packet_batch *, const struct netdev *,
+                   uint32_t *hint, void *aux);
     void *aux;
 };
 void colo_dp_execute(const void *dp, struct dp_packet_batch *,
