@@ -330,6 +330,29 @@ bed_wait_settled() {
     return 1
 }
 
+# bed_diagnose: what a failed check of a script using the bed prints (its
+# colo_check_diagnose, see colo-lib.sh): each node's pair vm1, its
+# checkpoint columns and the COLO lines of its ovs-vswitchd log, then the
+# manager's log and the checkpoints its hook took.
+bed_diagnose() {
+    local node
+    for node in primary secondary; do
+        echo "--- $node: colo/show vm1"
+        bed_appctl "$node" colo/show vm1 || true
+        echo "--- $node: COLO vm1 checkpoint columns"
+        bed_vsctl "$node" --columns=checkpoint_request,checkpoint_reason,checkpoint_done \
+            list COLO vm1 || true
+        echo "--- $node: ovs-vswitchd.log, COLO lines (last 40)"
+        grep -i colo "$COLO_BED_DIR/$node/ovs-vswitchd.log" | tail -n 40 || true
+    done
+    if test -f "$COLO_BED_DIR/manager.log"; then
+        echo "--- manager log"
+        cat "$COLO_BED_DIR/manager.log"
+        echo "--- checkpoints the manager's hook took"
+        cat "$COLO_BED_DIR/checkpoints" 2>/dev/null || true
+    fi
+}
+
 # bed_progress FILE: how many lines a stream client (colo-bed-client.py
 # stream) has had echoed so far, from its progress FILE.
 bed_progress() {

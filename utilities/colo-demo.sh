@@ -32,25 +32,9 @@ step() {
     printf '\n== %s\n' "$*"
 }
 
-# What a failed check prints: each node's pair, its COLO row's checkpoint
-# columns and the COLO lines of its ovs-vswitchd log, and the manager's log.
+# What a failed check prints (colo-bed.sh).
 colo_check_diagnose() {
-    local node
-    for node in primary secondary; do
-        echo "--- $node: colo/show vm1"
-        bed_appctl "$node" colo/show vm1 || true
-        echo "--- $node: COLO vm1 checkpoint columns"
-        bed_vsctl "$node" --columns=checkpoint_request,checkpoint_reason,checkpoint_done \
-            list COLO vm1 || true
-        echo "--- $node: ovs-vswitchd.log, COLO lines (last 40)"
-        grep -i colo "$COLO_BED_DIR/$node/ovs-vswitchd.log" | tail -n 40 || true
-    done
-    if test -f "$COLO_BED_DIR/manager.log"; then
-        echo "--- manager log"
-        cat "$COLO_BED_DIR/manager.log"
-        echo "--- checkpoints the manager's hook took"
-        cat "$COLO_BED_DIR/checkpoints" 2>/dev/null || true
-    fi
+    bed_diagnose
 }
 
 trap 'bed_down' EXIT

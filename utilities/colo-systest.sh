@@ -42,12 +42,7 @@ bed_prepare colo-systest
 COLO_SYSTEST_REQUESTS=${COLO_SYSTEST_REQUESTS:-1000}
 COLO_SYSTEST_STOCK_PERCENT=${COLO_SYSTEST_STOCK_PERCENT:-50}
 colo_check_diagnose() {
-    for node in primary secondary; do
-        echo "--- $node: colo/show vm1"
-        bed_appctl "$node" colo/show vm1 || true
-    done
-    echo "--- manager log"
-    cat "$COLO_BED_DIR/manager.log" || true
+    bed_diagnose
 }
 requests() {
     bed_vsctl primary get COLO vm1 checkpoint_request
